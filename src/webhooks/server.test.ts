@@ -1,0 +1,236 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { copyFileSync } from "node:fs";
+import { request } from "node:https";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { generateTestCertificates } from "../../test/integration/conversion/certs.ts";
+import { kindNames, type KindName } from "../api/common/kinds.ts";
+import { createConverter, type SpokeConversions } from "../api/conversion/convert.ts";
+import type { KindAdmission } from "./admission.ts";
+import { startWebhookServer, webhookPath, type WebhookServer } from "./server.ts";
+
+const G = "infrastructure.cluster.x-k8s.io";
+
+function post(port: number, ca: string, path: string, body: unknown, contentType = "application/json") {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(
+      { host: "127.0.0.1", port, path, method: "POST", ca, headers: { "content-type": contentType } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => {
+          resolve({ status: res.statusCode ?? 0, body: text });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(typeof body === "string" ? body : JSON.stringify(body));
+  });
+}
+
+const rename: SpokeConversions[KindName] = {
+  toHub: (content) => ({ spec: { newName: (content.spec as { oldName?: string }).oldName } }),
+  fromHub: (content) => ({ spec: { oldName: (content.spec as { newName?: string }).newName } }),
+};
+const converter = createConverter({
+  v1alpha1: Object.fromEntries(kindNames.map((k) => [k, rename])) as SpokeConversions,
+});
+const admission: KindAdmission = {
+  validateCreate: (obj) =>
+    obj.metadata?.name === "bad"
+      ? {
+          errors: [{ type: "Forbidden", field: "spec.flavor", detail: "not allowed" }],
+          warnings: ["careful"],
+        }
+      : { errors: [] },
+  validateUpdate: () => ({
+    errors: [
+      { type: "Forbidden", field: "spec", detail: "cannot be modified" },
+      { type: "Invalid", field: "spec.port", detail: "out of range", value: 70000 },
+    ],
+  }),
+  default: (obj) => {
+    (obj.spec as Record<string, unknown>).defaulted = true;
+  },
+};
+
+describe("webhook server", () => {
+  const certs = generateTestCertificates("server-test");
+  let server: WebhookServer;
+  before(async () => {
+    server = await startWebhookServer({
+      converter,
+      admission: Object.fromEntries(kindNames.map((k) => [k, admission])) as Record<KindName, KindAdmission>,
+      port: 0,
+      host: "127.0.0.1",
+      certDir: certs.certDir,
+      certPollMs: 50,
+    });
+  });
+  after(() => server.close());
+
+  it("converts a ConversionReview", async () => {
+    const res = await post(server.port, certs.caPem, "/convert", {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "ConversionReview",
+      request: {
+        uid: "u1",
+        desiredAPIVersion: `${G}/v1beta1`,
+        objects: [
+          {
+            apiVersion: `${G}/v1alpha1`,
+            kind: "OpenStackMachine",
+            metadata: { name: "m" },
+            spec: { oldName: "x" },
+          },
+        ],
+      },
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(JSON.parse(res.body), {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "ConversionReview",
+      response: {
+        uid: "u1",
+        result: { status: "Success" },
+        convertedObjects: [
+          {
+            apiVersion: `${G}/v1beta1`,
+            kind: "OpenStackMachine",
+            metadata: { name: "m" },
+            spec: { newName: "x" },
+          },
+        ],
+      },
+    });
+  });
+
+  it("fails the whole review when one object cannot be converted", async () => {
+    const res = await post(server.port, certs.caPem, "/convert", {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "ConversionReview",
+      request: {
+        uid: "u2",
+        desiredAPIVersion: `${G}/v1beta1`,
+        objects: [{ apiVersion: "apps/v1", kind: "Deployment" }],
+      },
+    });
+    const review = JSON.parse(res.body) as {
+      response: { uid: string; result: { status: string; message: string } };
+    };
+    assert.equal(review.response.uid, "u2");
+    assert.equal(review.response.result.status, "Failure");
+    assert.match(review.response.result.message, /unsupported kind "Deployment"/);
+  });
+
+  it("denies an invalid create with controller-runtime's status", async () => {
+    const res = await post(server.port, certs.caPem, webhookPath("OpenStackMachine", false), {
+      apiVersion: "admission.k8s.io/v1",
+      kind: "AdmissionReview",
+      request: {
+        uid: "a1",
+        kind: { group: G, version: "v1beta1", kind: "OpenStackMachine" },
+        operation: "CREATE",
+        name: "bad",
+        object: { apiVersion: `${G}/v1beta1`, kind: "OpenStackMachine", metadata: { name: "bad" }, spec: {} },
+      },
+    });
+    const review = JSON.parse(res.body) as { response: Record<string, unknown> };
+    assert.equal(
+      webhookPath("OpenStackMachine", false),
+      "/validate-infrastructure-cluster-x-k8s-io-v1beta1-openstackmachine",
+    );
+    assert.deepEqual(review.response, {
+      uid: "a1",
+      allowed: false,
+      warnings: ["careful"],
+      status: {
+        metadata: {},
+        status: "Failure",
+        message: `OpenStackMachine.${G} "bad" is invalid: spec.flavor: Forbidden: not allowed`,
+        reason: "Invalid",
+        code: 422,
+        details: {
+          name: "bad",
+          group: G,
+          kind: "OpenStackMachine",
+          causes: [
+            { reason: "FieldValueForbidden", message: "Forbidden: not allowed", field: "spec.flavor" },
+          ],
+        },
+      },
+    });
+  });
+
+  it("lists several errors the way apimachinery aggregates them", async () => {
+    const obj = { apiVersion: `${G}/v1beta1`, kind: "OpenStackCluster", metadata: { name: "c" }, spec: {} };
+    const res = await post(server.port, certs.caPem, webhookPath("OpenStackCluster", false), {
+      apiVersion: "admission.k8s.io/v1",
+      kind: "AdmissionReview",
+      request: {
+        uid: "a2",
+        kind: { group: G, version: "v1beta1", kind: "OpenStackCluster" },
+        operation: "UPDATE",
+        object: obj,
+        oldObject: obj,
+      },
+    });
+    const review = JSON.parse(res.body) as { response: { status: { message: string } } };
+    assert.equal(
+      review.response.status.message,
+      `OpenStackCluster.${G} "c" is invalid: [spec: Forbidden: cannot be modified, spec.port: Invalid value: 70000: out of range]`,
+    );
+  });
+
+  it("answers a defaulting review with a JSON patch", async () => {
+    const res = await post(server.port, certs.caPem, webhookPath("OpenStackMachineTemplate", true), {
+      apiVersion: "admission.k8s.io/v1",
+      kind: "AdmissionReview",
+      request: {
+        uid: "a3",
+        kind: { group: G, version: "v1beta1", kind: "OpenStackMachineTemplate" },
+        operation: "CREATE",
+        object: {
+          apiVersion: `${G}/v1beta1`,
+          kind: "OpenStackMachineTemplate",
+          metadata: { name: "t" },
+          spec: { a: 1 },
+        },
+      },
+    });
+    const review = JSON.parse(res.body) as {
+      response: { allowed: boolean; patchType: string; patch: string };
+    };
+    assert.equal(review.response.allowed, true);
+    assert.equal(review.response.patchType, "JSONPatch");
+    assert.deepEqual(JSON.parse(Buffer.from(review.response.patch, "base64").toString()), [
+      { op: "add", path: "/spec/defaulted", value: true },
+    ]);
+  });
+
+  it("rejects what is not a review", async () => {
+    assert.equal((await post(server.port, certs.caPem, "/nope", {})).status, 404);
+    assert.equal((await post(server.port, certs.caPem, "/convert", "{", "application/json")).status, 400);
+    assert.equal((await post(server.port, certs.caPem, "/convert", "{}", "text/plain")).status, 400);
+    assert.equal((await post(server.port, certs.caPem, "/convert", { kind: "Nope" })).status, 400);
+  });
+
+  it("serves a renewed certificate without a restart", async () => {
+    const renewed = generateTestCertificates("server-test-renewed");
+    await assert.rejects(post(server.port, renewed.caPem, "/nope", {}));
+    await sleep(20);
+    for (const file of ["tls.crt", "tls.key"])
+      copyFileSync(join(renewed.certDir, file), join(certs.certDir, file));
+    for (let i = 0; i < 100; i++) {
+      const ok = await post(server.port, renewed.caPem, "/nope", {}).then(
+        () => true,
+        () => false,
+      );
+      if (ok) return;
+      await sleep(50);
+    }
+    assert.fail("the renewed certificate was never served");
+  });
+});

@@ -1,0 +1,81 @@
+// Throw-away TLS material for webhook tests: a CA and a serving certificate for 127.0.0.1/localhost,
+// written as tls.crt/tls.key into a cert dir the way cert-manager lays it out.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface TestCertificates {
+  certDir: string;
+  caPem: string;
+}
+
+function openssl(args: string[], cwd: string): void {
+  execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/** Creates a CA and a serving certificate signed by it; `name` distinguishes several sets in one test. */
+export function generateTestCertificates(name = "webhook"): TestCertificates {
+  const dir = mkdtempSync(join(tmpdir(), `capo-ts-${name}-`));
+  const days = ["-days", "2"];
+  openssl(
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.crt",
+      "-subj",
+      "/CN=capo-ts test CA",
+      ...days,
+    ],
+    dir,
+  );
+  openssl(
+    [
+      "req",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      "tls.key",
+      "-out",
+      "tls.csr",
+      "-subj",
+      "/CN=127.0.0.1",
+    ],
+    dir,
+  );
+  writeFileSync(
+    join(dir, "san.ext"),
+    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+  );
+  openssl(
+    [
+      "x509",
+      "-req",
+      "-in",
+      "tls.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "tls.crt",
+      "-extfile",
+      "san.ext",
+      ...days,
+    ],
+    dir,
+  );
+  return { certDir: dir, caPem: readFileSync(join(dir, "ca.crt"), "utf8") };
+}
