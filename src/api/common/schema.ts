@@ -55,3 +55,13 @@ export function listMap<T extends TSchema>(items: T, keys: string[]): TArray<T> 
 export function stringMap(options: KubeSchemaOptions = {}) {
   return Type.Record(Type.String(), Type.String(), options);
 }
+
+/** The properties of an object schema without some of them: how a newer version drops fields. */
+export function omit<P extends TProperties, K extends keyof P & string>(
+  properties: P,
+  ...keys: K[]
+): Omit<P, K> {
+  const rest: TProperties = { ...properties };
+  for (const key of keys) Reflect.deleteProperty(rest, key);
+  return rest as Omit<P, K>;
+}
