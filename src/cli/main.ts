@@ -1,4 +1,7 @@
+// capo-ts command line: `capo-ts manager [flags]`, `capo-ts version`, `capo-ts --version`.
 import { readFileSync } from "node:fs";
+import { capoControllers, pendingReconcilers } from "./controllers.ts";
+import { managerUsage, parseManagerArgs, runManager } from "./manager.ts";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -8,6 +11,62 @@ export function version(): string {
   return pkg.version;
 }
 
+const USAGE = `Usage: capo-ts <command> [flags]
+
+Commands:
+  manager   run the Cluster API OpenStack controllers (capo-ts manager --help for flags)
+  version   print the version
+
+Flags:
+  --version  print the version
+`;
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+/** Runs the CLI; resolves with the exit code. */
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "--version":
+    case "-version":
+    case "version":
+      io.out(`capo-ts ${version()}\n`);
+      return 0;
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      io.out(USAGE);
+      return command === undefined ? 2 : 0;
+    case "manager": {
+      let cfg;
+      try {
+        cfg = parseManagerArgs(rest);
+      } catch (e) {
+        io.err(`capo-ts manager: ${(e as Error).message}\n${managerUsage()}`);
+        return 2;
+      }
+      if (cfg.help) {
+        io.out(managerUsage());
+        return 0;
+      }
+      if (cfg.version) {
+        io.out(`capo-ts ${version()}\n`);
+        return 0;
+      }
+      return runManager(cfg, { registrations: capoControllers(cfg, pendingReconcilers) });
+    }
+    default:
+      io.err(`capo-ts: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+      return 2;
+  }
+}
+
 if (import.meta.main) {
-  process.stdout.write(`capo-ts ${version()}\n`);
+  process.exitCode = await main(process.argv.slice(2));
 }

@@ -140,7 +140,7 @@ export class EventCorrelator {
     ].join("\0");
     let bucket = this.#spam.get(objectKey);
     if (!bucket) this.#spam.set(objectKey, (bucket = new TokenBucket(SPAM_QPS, SPAM_BURST, this.#clock)));
-    if (bucket.reserve() > 0) return undefined;
+    if (!bucket.tryAccept()) return undefined;
 
     const now = this.#clock.now();
     const aggregateKey = [objectKey, event.type, event.reason].join("\0");

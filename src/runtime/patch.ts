@@ -61,8 +61,8 @@ function withoutConditions(status: unknown): Json {
   return rest;
 }
 
-/** Replays the condition changes between before and after onto latest. */
-function rebaseConditions(latest: Condition[], before: Condition[], after: Condition[]): Condition[] {
+/** Replays the condition changes between before and after onto latest (exported for tests). */
+export function rebaseConditions(latest: Condition[], before: Condition[], after: Condition[]): Condition[] {
   const result = new Map(latest.map((c) => [c.type, c]));
   for (const type of new Set([...before, ...after].map((c) => c.type))) {
     const b = before.find((c) => c.type === type);
@@ -75,7 +75,7 @@ function rebaseConditions(latest: Condition[], before: Condition[], after: Condi
   return [...result.values()].sort((x, y) => (order.get(x.type) ?? 1e9) - (order.get(y.type) ?? 1e9));
 }
 
-function rebaseFinalizers(latest: string[], before: string[], after: string[]): string[] {
+export function rebaseFinalizers(latest: string[], before: string[], after: string[]): string[] {
   const removed = new Set(before.filter((f) => !after.includes(f)));
   const kept = latest.filter((f) => !removed.has(f));
   return [...kept, ...after.filter((f) => !kept.includes(f) && !before.includes(f))];

@@ -77,13 +77,13 @@ export const clusterUnpaused: Predicate = {
 };
 
 /**
- * ClusterUnpausedAndInfrastructureReady: a Cluster that is unpaused with ready infrastructure, reported on
- * creation and on the update that makes it so (unpause or infrastructure becoming ready).
+ * ClusterPausedTransitionsOrInfrastructureReady: a Cluster update that pauses or unpauses it, or that makes its
+ * infrastructure ready; creations and deletions do not pass.
  */
-export const clusterUnpausedAndInfrastructureReady: Predicate = {
-  create: (c) => !isClusterPaused(c) && isInfrastructureReady(c),
+export const clusterPausedTransitionsOrInfrastructureReady: Predicate = {
+  create: () => false,
   update: (old, c) =>
-    !isClusterPaused(c) && isInfrastructureReady(c) && (isClusterPaused(old) || !isInfrastructureReady(old)),
+    isClusterPaused(old) !== isClusterPaused(c) || (!isInfrastructureReady(old) && isInfrastructureReady(c)),
   delete: () => false,
 };
 

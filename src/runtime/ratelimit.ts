@@ -54,13 +54,24 @@ export class TokenBucket {
     this.#last = clock.now();
   }
 
+  #refill(): number {
+    const now = this.#clock.now();
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) / 1000) * this.#qps);
+    this.#last = now;
+    return this.#tokens;
+  }
+
   /** Takes a token and returns how many milliseconds the caller must wait before using it. */
   reserve(): number {
-    const now = this.#clock.now();
-    const refilled = Math.min(this.#burst, this.#tokens + ((now - this.#last) / 1000) * this.#qps);
-    this.#last = now;
-    this.#tokens = refilled - 1;
+    this.#tokens = this.#refill() - 1;
     return this.#tokens >= 0 ? 0 : (-this.#tokens / this.#qps) * 1000;
+  }
+
+  /** Takes a token if one is there now (client-go's TryAccept); never goes into debt. */
+  tryAccept(): boolean {
+    if (this.#refill() < 1) return false;
+    this.#tokens -= 1;
+    return true;
   }
 }
 
