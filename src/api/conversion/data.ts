@@ -185,6 +185,6 @@ export function convertWithData(src: KubeObject, dstApiVersion: string, pair: Co
     apiVersion: dstApiVersion,
     kind,
     ...(metadata === undefined ? {} : { metadata }),
-    ...converted,
+    ...clone(converted),
   };
 }
