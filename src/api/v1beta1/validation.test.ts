@@ -304,14 +304,22 @@ describe("OpenStackMachine", () => {
     );
   });
 
-  it("lets only providerID and identityRef change", () => {
+  it("lets providerID be set once and identityRef change", () => {
+    const identityRef = { name: "x", cloudName: "y" };
     assert.deepEqual(
-      validateOpenStackMachineUpdate(
-        machine(),
-        machine({ providerID: "openstack:///1234", identityRef: { name: "x", cloudName: "y" } }),
-      ),
+      validateOpenStackMachineUpdate(machine(), machine({ providerID: "openstack:///1", identityRef })),
       [],
     );
+    assert.deepEqual(
+      messages(
+        validateOpenStackMachineUpdate(
+          machine({ providerID: "openstack:///1" }),
+          machine({ providerID: "openstack:///2" }),
+        ),
+      ),
+      notModified,
+    );
+    assert.deepEqual(validateOpenStackMachineUpdate(machine({ identityRef }), machine()), []);
     assert.deepEqual(
       messages(validateOpenStackMachineUpdate(machine(), machine({ flavor: "m1.large" }))),
       notModified,

@@ -290,8 +290,9 @@ export function validateOpenStackMachineUpdate(
   next: OpenStackMachine,
 ): FieldError[] {
   const errors = ratchet(machineSpecErrors(next.spec, "spec"), machineSpecErrors(previous.spec, "spec"));
-  // The controller sets providerID; the credentials may be rotated.
-  const mutable = ["providerID", "identityRef"];
+  // The controller sets providerID once (CAPO v0.10 semantics; later CAPO lets it change at any time,
+  // which CAPI never needs); the credentials may be rotated.
+  const mutable = previous.spec?.providerID === undefined ? ["providerID", "identityRef"] : ["identityRef"];
   if (!semanticEqual(copyWithout(previous.spec, ...mutable), copyWithout(next.spec, ...mutable))) {
     errors.push(forbidden("spec", "cannot be modified"));
   }
