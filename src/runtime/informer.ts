@@ -92,9 +92,12 @@ export class Informer<T extends KubeObject = KubeObject> {
     });
   }
 
-  /** Runs until the signal aborts. Never gives up on errors. */
+  /**
+   * Runs until the signal aborts. Never gives up on errors. Run again after a stop, it resumes watching from
+   * where it stopped (relisting only if that resourceVersion has expired meanwhile).
+   */
   async run(signal: AbortSignal): Promise<void> {
-    let relist = true;
+    let relist = this.#resourceVersion === "";
     let backoff = BACKOFF_START_MS;
     this.#scheduleResync();
     try {
