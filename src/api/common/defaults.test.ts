@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { OpenStackClusterSchema, OpenStackMachineSchema, type OpenStackCluster } from "../v1beta1/index.ts";
-import { applyDefaults } from "./defaults.ts";
+import { applyDefaults, applyDefaultsInPlace } from "./defaults.ts";
 
 describe("applyDefaults", () => {
   it("fills v1beta1 cluster defaults where the fields are absent, leaving the input untouched", () => {
@@ -44,5 +44,11 @@ describe("applyDefaults", () => {
     });
     assert.deepEqual(out.spec.rootVolume.availabilityZone, { from: "Name" });
     assert.deepEqual(out.spec.additionalBlockDevices[0]?.storage.volume.availabilityZone, { from: "Name" });
+  });
+
+  it("can default in place", () => {
+    const obj = { spec: { identityRef: { name: "a", cloudName: "b" }, bastion: {} } };
+    applyDefaultsInPlace(OpenStackClusterSchema, obj);
+    assert.deepEqual(obj.spec.bastion, { enabled: true });
   });
 });

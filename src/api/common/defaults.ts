@@ -40,3 +40,8 @@ export function applyDefaults<T>(schema: TSchema, value: T): T {
   defaultNode(schema, copy);
   return copy;
 }
+
+/** Defaults `value` in place (for admission, which patches the object it was given). */
+export function applyDefaultsInPlace(schema: TSchema, value: unknown): void {
+  defaultNode(schema, value);
+}
