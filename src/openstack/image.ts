@@ -2,7 +2,7 @@
 // updates are JSON Patch, and the next page is a top-level `next` link.
 import { Crud, ServiceClient } from "./rest.ts";
 import type { ListOptions } from "./rest.ts";
-import type { ServiceDef, Session } from "./session.ts";
+import type { Query, ServiceDef, Session } from "./session.ts";
 
 export const IMAGE: ServiceDef = { types: ["image"], name: "image", version: "v2" };
 
@@ -48,6 +48,11 @@ export interface ImageListFilter {
 export type JsonPatchOp =
   { op: "add" | "replace"; path: string; value: unknown } | { op: "remove"; path: string };
 
+// Glance repeats `tag` for an all-of filter.
+function imageQuery({ tags, ...rest }: ImageListFilter): Query {
+  return { ...rest, ...(tags?.length ? { tag: tags } : {}) };
+}
+
 const IMAGES = { path: "images", singular: "", plural: "images", metric: "image" };
 
 export class ImageClient {
@@ -60,9 +65,12 @@ export class ImageClient {
   }
 
   listImages(f: ImageListFilter = {}, o: ListOptions = {}): Promise<Image[]> {
-    const { tags, ...rest } = f;
-    // Glance repeats `tag` for an all-of filter.
-    return this.#images.list({ ...rest, ...(tags?.length ? { tag: tags } : {}) }, o);
+    return this.#images.list(imageQuery(f), o);
+  }
+
+  /** Page by page, for callers that stop early. */
+  pages(f: ImageListFilter = {}, o: ListOptions = {}): AsyncGenerator<Image[]> {
+    return this.#c.pages<Image>(IMAGES, imageQuery(f), o);
   }
 
   getImage(id: string): Promise<Image> {

@@ -117,6 +117,12 @@ export class Session {
     return (await this.#validToken()).id;
   }
 
+  /** Who the token is for, and until when; never the token itself. */
+  async tokenInfo(): Promise<{ userId: string; projectId: string | undefined; expiresAt: Date }> {
+    const t = await this.#validToken();
+    return { userId: t.userId, projectId: t.projectId, expiresAt: new Date(t.expiresAt) };
+  }
+
   async projectId(): Promise<string> {
     const t = await this.#validToken();
     if (!t.projectId) throw new AuthenticationError(...unscoped(this.credential));
