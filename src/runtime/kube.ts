@@ -3,7 +3,8 @@
 // caller gets JSON Status errors, explicit patch types and watches that end cleanly.
 import { KubeConfig } from "@kubernetes/client-node";
 import { RequestContext } from "@kubernetes/client-node";
-import { request } from "undici";
+import type { RequestOptions } from "node:https";
+import { Agent, ProxyAgent, request } from "undici";
 import type { Dispatcher } from "undici";
 import type { Clock } from "./clock.ts";
 import { realClock, sleep } from "./clock.ts";
@@ -131,13 +132,34 @@ export class KubeClient {
     if (this.#auth && !refresh && now - this.#auth.at < AUTH_TTL_MS) return this.#auth;
     const ctx = new RequestContext(this.server, "GET");
     await this.kubeConfig.applySecurityAuthentication(ctx);
-    // client-node builds a new connection pool per call; keep the first one so connections are reused.
-    this.#auth = {
-      headers: ctx.getHeaders(),
-      dispatcher: this.#auth?.dispatcher ?? ctx.getDispatcher(),
-      at: now,
-    };
+    const dispatcher = this.#auth?.dispatcher ?? (await this.#dispatcher(ctx));
+    this.#auth = { headers: ctx.getHeaders(), dispatcher, at: now };
     return this.#auth;
+  }
+
+  /**
+   * One connection pool for the client's life (client-node builds a new one per call), over HTTP/1.1: with
+   * undici's HTTP/2, a pooled session that the apiserver closes (a restart) raised an uncaught error.
+   */
+  async #dispatcher(ctx: RequestContext): Promise<Dispatcher | undefined> {
+    const o: RequestOptions = {};
+    await this.kubeConfig.applyToHTTPSOptions(o);
+    const tls = Object.fromEntries(
+      (["ca", "cert", "key", "pfx", "passphrase", "rejectUnauthorized", "servername"] as const)
+        .filter((k) => o[k] !== undefined)
+        .map((k) => [k, o[k]]),
+    );
+    const d = this.kubeConfig.createDispatcherOptions(this.kubeConfig.getCurrentCluster(), tls);
+    switch (d.type) {
+      case "agent":
+        return new Agent({ connect: d.connect, allowH2: false });
+      case "proxy":
+        return new ProxyAgent({ uri: d.uri, requestTls: d.requestTls, connect: d.connect, allowH2: false });
+      case "none":
+        return new Agent({ allowH2: false });
+      case "socks":
+        return ctx.getDispatcher();
+    }
   }
 
   async #send(
@@ -171,6 +193,28 @@ export class KubeClient {
     }
   }
 
+  /**
+   * A pooled connection may have died with the server (an apiserver restart): such a request fails before
+   * any answer, so it is sent once more on a fresh connection. A repeated create with a fixed name is safe
+   * (AlreadyExists); with generateName it could duplicate, so those are not repeated.
+   */
+  async #sendRetryingStale(
+    method: string,
+    path: string,
+    query: Record<string, string | number | boolean | undefined> | undefined,
+    body: string | undefined,
+    contentType: string | undefined,
+    signal: AbortSignal,
+  ): Promise<Dispatcher.ResponseData> {
+    try {
+      return await this.#send(method, path, query, body, contentType, signal);
+    } catch (e) {
+      const generated = method === "POST" && body?.includes('"generateName"') === true;
+      if (!isStaleConnection(e) || generated || signal.aborted) throw e;
+      return this.#send(method, path, query, body, contentType, signal);
+    }
+  }
+
   /** One JSON request; non-2xx answers become ApiError. */
   async request<T>(
     method: string,
@@ -194,7 +238,7 @@ export class KubeClient {
     try {
       const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
       const contentType = opts.contentType ?? (body === undefined ? undefined : "application/json");
-      const res = await this.#send(method, path, opts.query, body, contentType, signal);
+      const res = await this.#sendRetryingStale(method, path, opts.query, body, contentType, signal);
       code = String(res.statusCode);
       const text = await res.body.text();
       if (res.statusCode >= 200 && res.statusCode < 300) return (text ? JSON.parse(text) : undefined) as T;
@@ -328,6 +372,13 @@ export class KubeClient {
       idle.abort();
     }
   }
+}
+
+const STALE_CODES = new Set(["UND_ERR_SOCKET", "UND_ERR_CLOSED", "ECONNRESET", "EPIPE"]);
+
+function isStaleConnection(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" && STALE_CODES.has(code);
 }
 
 function parseStatus(text: string): Status | undefined {
