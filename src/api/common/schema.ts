@@ -36,19 +36,25 @@ export function stringEnum<const V extends string[]>(
   return Type.Enum(values, { type: "string", ...options });
 }
 
+export type ListOptions = { maxItems?: number; description?: string };
+
 /** `x-kubernetes-list-type: set`: unique scalars, merged by value. */
-export function listSet<T extends TSchema>(items: T, options: { maxItems?: number } = {}): TArray<T> {
+export function listSet<T extends TSchema>(items: T, options: ListOptions = {}): TArray<T> {
   return Type.Array(items, { "x-kubernetes-list-type": "set", ...options });
 }
 
 /** `x-kubernetes-list-type: atomic`: replaced as a whole on apply. */
-export function listAtomic<T extends TSchema>(items: T, options: { maxItems?: number } = {}): TArray<T> {
+export function listAtomic<T extends TSchema>(items: T, options: ListOptions = {}): TArray<T> {
   return Type.Array(items, { "x-kubernetes-list-type": "atomic", ...options });
 }
 
 /** `x-kubernetes-list-type: map`: objects keyed (and merged) by the given fields. */
-export function listMap<T extends TSchema>(items: T, keys: string[]): TArray<T> {
-  return Type.Array(items, { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": keys });
+export function listMap<T extends TSchema>(items: T, keys: string[], options: ListOptions = {}): TArray<T> {
+  return Type.Array(items, {
+    "x-kubernetes-list-type": "map",
+    "x-kubernetes-list-map-keys": keys,
+    ...options,
+  });
 }
 
 /** map[string]string. */
@@ -64,4 +70,9 @@ export function omit<P extends TProperties, K extends keyof P & string>(
   const rest: TProperties = { ...properties };
   for (const key of keys) Reflect.deleteProperty(rest, key);
   return rest as Omit<P, K>;
+}
+
+/** A shared schema with a description of where it is used (for `kubectl explain`). */
+export function described<T extends TSchema>(schema: T, description: string) {
+  return Type.With(schema, { description });
 }

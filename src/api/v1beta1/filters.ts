@@ -11,28 +11,31 @@ export const NeutronTagSchema = Type.String({
 });
 export type NeutronTag = Static<typeof NeutronTagSchema>;
 
+const tagList = (description: string) => Type.Optional(listSet(NeutronTagSchema, { description }));
 const neutronTagFilters = {
-  tags: Type.Optional(listSet(NeutronTagSchema)),
-  tagsAny: Type.Optional(listSet(NeutronTagSchema)),
-  notTags: Type.Optional(listSet(NeutronTagSchema)),
-  notTagsAny: Type.Optional(listSet(NeutronTagSchema)),
+  tags: tagList("Match resources with all of these tags."),
+  tagsAny: tagList("Match resources with any of these tags."),
+  notTags: tagList("Exclude resources with all of these tags."),
+  notTagsAny: tagList("Exclude resources with any of these tags."),
 };
 
 const nameDescriptionProject = {
-  name: Type.Optional(Type.String()),
-  description: Type.Optional(Type.String()),
-  projectID: Type.Optional(Type.String()),
+  name: Type.Optional(Type.String({ description: "Match resources with this name." })),
+  description: Type.Optional(Type.String({ description: "Match resources with this description." })),
+  projectID: Type.Optional(Type.String({ description: "Match resources of this project." })),
 };
 
 function param<F extends TSchema>(filter: F, description: string) {
   return object(
     {
-      id: Type.Optional(
-        Type.String({ format: "uuid", description: `ID is the ID of the ${description} to use.` }),
-      ),
+      id: Type.Optional(Type.String({ format: "uuid", description: `ID of the ${description}.` })),
       filter: Type.Optional(filter),
     },
-    { minProperties: 1, maxProperties: 1 },
+    {
+      minProperties: 1,
+      maxProperties: 1,
+      description: `A ${description}: exactly one of id or filter; a filter must match exactly one ${description}.`,
+    },
   );
 }
 
@@ -47,11 +50,15 @@ export type NetworkParam = Static<typeof NetworkParamSchema>;
 export const SubnetFilterSchema = object(
   {
     ...nameDescriptionProject,
-    ipVersion: Type.Optional(Type.Integer()),
-    gatewayIP: Type.Optional(Type.String()),
-    cidr: Type.Optional(Type.String()),
-    ipv6AddressMode: Type.Optional(Type.String()),
-    ipv6RAMode: Type.Optional(Type.String()),
+    ipVersion: Type.Optional(Type.Integer({ description: "Match subnets of this IP version (4 or 6)." })),
+    gatewayIP: Type.Optional(Type.String({ description: "Match subnets with this gateway IP." })),
+    cidr: Type.Optional(Type.String({ description: "Match subnets with this CIDR." })),
+    ipv6AddressMode: Type.Optional(
+      Type.String({ description: "Match subnets with this IPv6 address mode." }),
+    ),
+    ipv6RAMode: Type.Optional(
+      Type.String({ description: "Match subnets with this IPv6 router advertisement mode." }),
+    ),
     ...neutronTagFilters,
   },
   { minProperties: 1, description: "SubnetFilter specifies a filter to select a subnet." },
@@ -81,8 +88,8 @@ export type RouterParam = Static<typeof RouterParamSchema>;
 
 export const ImageFilterSchema = object(
   {
-    name: Type.Optional(Type.String({ description: "The name of the desired image." })),
-    tags: Type.Optional(listSet(Type.String())),
+    name: Type.Optional(Type.String({ description: "Match images with this name." })),
+    tags: Type.Optional(listSet(Type.String(), { description: "Match images with all of these tags." })),
   },
   { minProperties: 1, description: "ImageFilter describes a query for an image." },
 );
@@ -91,7 +98,7 @@ export const ImageParamSchema = param(ImageFilterSchema, "image");
 export type ImageParam = Static<typeof ImageParamSchema>;
 
 export const ServerGroupFilterSchema = object(
-  { name: Type.Optional(Type.String()) },
+  { name: Type.Optional(Type.String({ description: "Match server groups with this name." })) },
   {
     minProperties: 1,
     description: "ServerGroupFilter specifies a query to select an OpenStack server group.",
