@@ -56,6 +56,17 @@ describe("OpenStackCluster create", () => {
     assert.deepEqual(validateOpenStackCluster(cluster()), []);
   });
 
+  it("requires a non-empty identityRef, for the cluster and the bastion", () => {
+    const bastion = { spec: machineSpec({ identityRef: { name: "x", cloudName: "" } }) };
+    assert.deepEqual(
+      messages(validateOpenStackCluster(cluster({ identityRef: { name: "", cloudName: "c" }, bastion }))),
+      [
+        "spec.identityRef.name: Required value: must not be empty",
+        "spec.bastion.spec.identityRef.cloudName: Required value: must not be empty",
+      ],
+    );
+  });
+
   it("allows at most one remote per security group rule", () => {
     assert.deepEqual(messages(validateOpenStackCluster(withRules({ remoteIPPrefix: "0.0.0.0/0" }))), []);
     assert.deepEqual(

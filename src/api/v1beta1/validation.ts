@@ -12,12 +12,20 @@
 //  - SecurityGroupRuleSpec direction/etherType and BlockDeviceStorage type are checked against their known
 //    values (CAPO's v1beta1 CRD left them free strings until v0.13; Neutron/Nova reject anything else late).
 //  - Empty lists/objects compare equal to absent ones in immutability checks (see semanticEqual).
+//  - identityRef name and cloudName must not be empty (CAPO's CRD requires that from v0.14 on).
 import { semanticEqual } from "../common/compare.ts";
-import { forbidden, formatFieldError, notSupported, type FieldError } from "../common/field-errors.ts";
+import {
+  forbidden,
+  formatFieldError,
+  notSupported,
+  required,
+  type FieldError,
+} from "../common/field-errors.ts";
 import type {
   OpenStackCluster,
   OpenStackClusterSpec,
   OpenStackClusterTemplate,
+  OpenStackIdentityReference,
   OpenStackMachine,
   OpenStackMachineSpec,
   OpenStackMachineTemplate,
@@ -73,10 +81,18 @@ function securityGroupRuleErrors(
   return errors;
 }
 
+/** An identityRef with an empty name or cloud name can never resolve (CAPO enforces minLength 1 from v0.14). */
+function identityRefErrors(ref: OpenStackIdentityReference | undefined, path: string): FieldError[] {
+  if (ref === undefined) return [];
+  return (["name", "cloudName"] as const)
+    .filter((key) => ref[key] === "")
+    .map((key) => required(`${path}.${key}`, "must not be empty"));
+}
+
 /** Rules of a machine spec (OpenStackMachine, OpenStackMachineTemplate and the bastion). */
 export function machineSpecErrors(spec: OpenStackMachineSpec | undefined, path: string): FieldError[] {
   if (spec === undefined) return [];
-  const errors: FieldError[] = [];
+  const errors = identityRefErrors(spec.identityRef, `${path}.identityRef`);
   const devices = spec.additionalBlockDevices ?? [];
   if (spec.rootVolume !== undefined && devices.some((d) => d.name === rootVolumeName)) {
     errors.push(
@@ -114,6 +130,7 @@ export function machineSpecErrors(spec: OpenStackMachineSpec | undefined, path: 
 export function clusterSpecErrors(spec: OpenStackClusterSpec | undefined, path: string): FieldError[] {
   if (spec === undefined) return [];
   return [
+    ...identityRefErrors(spec.identityRef, `${path}.identityRef`),
     ...securityGroupRuleErrors(
       spec.managedSecurityGroups?.allNodesSecurityGroupRules,
       `${path}.managedSecurityGroups.allNodesSecurityGroupRules`,
