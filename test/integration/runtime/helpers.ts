@@ -59,3 +59,27 @@ export async function inParallel<T>(
   };
   await Promise.all(Array.from({ length: limit }, worker));
 }
+
+/** The smallest valid v1beta1 OpenStackCluster. */
+export function openStackCluster(
+  namespace: string,
+  name: string,
+  meta: Partial<KubeObject["metadata"]> = {},
+): KubeObject {
+  return {
+    metadata: { namespace, name, ...meta },
+    spec: { identityRef: { name: "cloud-config", cloudName: "openstack" } },
+  };
+}
+
+/** The smallest valid v1beta1 OpenStackMachine. */
+export function openStackMachine(
+  namespace: string,
+  name: string,
+  meta: Partial<KubeObject["metadata"]> = {},
+): KubeObject {
+  return {
+    metadata: { namespace, name, ...meta },
+    spec: { flavor: "m1.small", image: { filter: { name: "ubuntu" } } },
+  };
+}
