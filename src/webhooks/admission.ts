@@ -1,30 +1,26 @@
 // Validating and defaulting endpoints: AdmissionReview (admission.k8s.io/v1) in and out, answered the way
 // controller-runtime answers them, so `kubectl` shows the same messages as with CAPO.
+import { invalidStatus, type FieldError } from "../api/common/field-errors.ts";
 import type { KubeObject } from "../api/conversion/data.ts";
 import { clone, deepEqual, isObject } from "../api/conversion/json.ts";
 import { BadRequestError } from "./conversion.ts";
-
-/** One field error, as apimachinery's field.Error. */
-export interface FieldError {
-  type:
-    "Required" | "Forbidden" | "Invalid" | "NotSupported" | "Duplicate" | "TooMany" | "TooLong" | "NotFound";
-  /** Dotted path, e.g. `spec.managedSecurityGroups.allNodesSecurityGroupRules[0]`. */
-  field: string;
-  detail: string;
-  value?: unknown;
-}
 
 export interface ValidationResult {
   errors: FieldError[];
   warnings?: string[];
 }
 
-/** What one kind's webhooks do. Objects arrive already decoded, in the version the webhook serves. */
+export interface RequestInfo {
+  /** `request.dryRun`: nothing will be persisted. */
+  dryRun: boolean;
+}
+
+/** What one kind's webhooks do. Objects arrive in the version the webhook serves; each call gets a copy. */
 export interface KindAdmission {
-  validateCreate(obj: KubeObject): ValidationResult;
-  validateUpdate(oldObj: KubeObject, newObj: KubeObject): ValidationResult;
-  /** Mutates `obj` in place to its defaulted form. */
-  default(obj: KubeObject): void;
+  validateCreate(obj: KubeObject, request: RequestInfo): ValidationResult;
+  validateUpdate(oldObj: KubeObject, newObj: KubeObject, request: RequestInfo): ValidationResult;
+  /** The defaulted form of `obj`. */
+  default(obj: KubeObject): KubeObject;
 }
 
 interface AdmissionRequest {
@@ -32,6 +28,7 @@ interface AdmissionRequest {
   kind: { group: string; version: string; kind: string };
   operation: "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
   name?: string;
+  dryRun?: boolean;
   object?: KubeObject;
   oldObject?: KubeObject;
 }
@@ -40,10 +37,10 @@ export interface AdmissionResponse {
   uid: string;
   allowed: boolean;
   status?: {
-    apiVersion?: "v1";
-    kind?: "Status";
-    metadata: Record<string, never>;
-    status: "Success" | "Failure";
+    apiVersion?: string;
+    kind?: string;
+    metadata?: Record<string, never>;
+    status: string;
     message?: string;
     reason?: string;
     code: number;
@@ -75,49 +72,6 @@ function parseRequest(body: unknown): AdmissionRequest {
     throw new BadRequestError("AdmissionReview request needs uid, kind and operation");
   }
   return request as unknown as AdmissionRequest;
-}
-
-const typeText: Record<FieldError["type"], [string, string]> = {
-  Required: ["Required value", "FieldValueRequired"],
-  Forbidden: ["Forbidden", "FieldValueForbidden"],
-  Invalid: ["Invalid value", "FieldValueInvalid"],
-  NotSupported: ["Unsupported value", "FieldValueNotSupported"],
-  Duplicate: ["Duplicate value", "FieldValueDuplicate"],
-  TooMany: ["Too many", "FieldValueTooMany"],
-  TooLong: ["Too long", "FieldValueTooLong"],
-  NotFound: ["Not found", "FieldValueNotFound"],
-};
-
-/** The body of apimachinery's field.Error.Error(), without the field path. */
-function errorBody(error: FieldError): string {
-  const [text] = typeText[error.type];
-  const shown = error.type === "Invalid" || error.type === "NotSupported" || error.type === "Duplicate";
-  const value = shown && error.value !== undefined ? `: ${JSON.stringify(error.value)}` : "";
-  return error.detail === "" ? `${text}${value}` : `${text}${value}: ${error.detail}`;
-}
-
-/** An `Invalid` (422) status as apierrors.NewInvalid builds it. */
-export function invalidStatus(
-  group: string,
-  kind: string,
-  name: string,
-  errors: readonly FieldError[],
-): NonNullable<AdmissionResponse["status"]> {
-  const messages = errors.map((e) => `${e.field}: ${errorBody(e)}`);
-  const list = messages.length === 1 ? (messages[0] ?? "") : `[${messages.join(", ")}]`;
-  return {
-    metadata: {},
-    status: "Failure",
-    message: `${kind}.${group} ${JSON.stringify(name)} is invalid: ${list}`,
-    reason: "Invalid",
-    code: 422,
-    details: {
-      name,
-      group,
-      kind,
-      causes: errors.map((e) => ({ reason: typeText[e.type][1], message: errorBody(e), field: e.field })),
-    },
-  };
 }
 
 const escapePointer = (key: string) => key.replaceAll("~", "~0").replaceAll("/", "~1");
@@ -152,13 +106,14 @@ function validate(request: AdmissionRequest, admission: KindAdmission): Admissio
   if (!request.object || (request.operation === "UPDATE" && !request.oldObject)) {
     throw new BadRequestError(`${request.operation} request without the object`);
   }
+  const info = { dryRun: request.dryRun === true };
   const result =
     request.operation === "CREATE"
-      ? admission.validateCreate(clone(request.object))
-      : admission.validateUpdate(clone(request.oldObject as KubeObject), clone(request.object));
+      ? admission.validateCreate(clone(request.object), info)
+      : admission.validateUpdate(clone(request.oldObject as KubeObject), clone(request.object), info);
   const warnings = result.warnings?.length ? { warnings: result.warnings } : {};
   if (result.errors.length === 0) return { uid, allowed: true, ...warnings };
-  const status = invalidStatus(request.kind.group, request.kind.kind, objectName(request), result.errors);
+  const status = { metadata: {}, ...invalidStatus(request.kind.kind, objectName(request), result.errors) };
   return { uid, allowed: false, status, ...warnings };
 }
 
@@ -167,8 +122,7 @@ function mutate(request: AdmissionRequest, admission: KindAdmission): AdmissionR
   if (!request.object || (request.operation !== "CREATE" && request.operation !== "UPDATE")) {
     return { uid, allowed: true };
   }
-  const defaulted = clone(request.object);
-  admission.default(defaulted);
+  const defaulted = admission.default(clone(request.object));
   const ops = jsonPatch(request.object, defaulted);
   if (ops.length === 0) return { uid, allowed: true };
   return {

@@ -51,9 +51,7 @@ const admission: KindAdmission = {
       { type: "Invalid", field: "spec.port", detail: "out of range", value: 70000 },
     ],
   }),
-  default: (obj) => {
-    (obj.spec as Record<string, unknown>).defaulted = true;
-  },
+  default: (obj) => ({ ...obj, spec: { ...(obj.spec as object), defaulted: true } }),
 };
 
 describe("webhook server", () => {
@@ -147,6 +145,8 @@ describe("webhook server", () => {
       allowed: false,
       warnings: ["careful"],
       status: {
+        apiVersion: "v1",
+        kind: "Status",
         metadata: {},
         status: "Failure",
         message: `OpenStackMachine.${G} "bad" is invalid: spec.flavor: Forbidden: not allowed`,
