@@ -49,7 +49,9 @@ class Replica {
       }
     });
     this.exited = new Promise((resolve) =>
-      this.proc.once("exit", (code, signal) => resolve({ code, signal, at: performance.now() })),
+      this.proc.once("exit", (code, signal) => {
+        resolve({ code, signal, at: performance.now() });
+      }),
     );
   }
 
