@@ -16,6 +16,7 @@
 // several versions keeps what each of them alone can express.
 import type { ObjectMeta } from "../common/meta.ts";
 import {
+  canonicalJson,
   clone,
   deepEqual,
   diffPaths,
@@ -91,7 +92,7 @@ export function writeStashes(stashes: readonly Stash[]): string | undefined {
     let raw: string | undefined;
     for (const { apiVersion, kind, content } of stashes.slice(0, keep).reverse()) {
       const metadata = raw === undefined ? {} : { metadata: { annotations: { [DataAnnotation]: raw } } };
-      raw = JSON.stringify({ apiVersion, kind, ...content, ...metadata });
+      raw = canonicalJson({ apiVersion, kind, ...content, ...metadata });
     }
     if (raw !== undefined && raw.length <= maxAnnotationLength) return raw;
   }

@@ -75,3 +75,16 @@ export function setAt(value: unknown, path: Path, next: unknown): void {
   if (next === undefined && typeof last === "string") Reflect.deleteProperty(parent, last);
   else parent[last] = clone(next);
 }
+
+/** JSON with object keys sorted at every level: equal values always give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, member: unknown) =>
+    isObject(member)
+      ? Object.fromEntries(
+          Object.keys(member)
+            .sort()
+            .map((key) => [key, member[key]]),
+        )
+      : member,
+  );
+}

@@ -100,7 +100,12 @@ describe("book CRD Changes examples on a real apiserver", () => {
 
       for (const version of versions) {
         const other = await get(version, kind, name);
-        await client.must("PUT", path(version, kind, name), other);
+        const written = (await client.must("PUT", path(version, kind, name), other)) as KubeObject;
+        assert.equal(
+          written.metadata?.resourceVersion,
+          other.metadata?.resourceVersion,
+          `writing back the ${version} object as read changes nothing`,
+        );
         if (KindNames[kind].statusSubresource && other.status !== undefined) {
           await client.must("PUT", path(version, kind, name, "status"), await get(version, kind, name));
         }
