@@ -11,6 +11,7 @@ import { Informer } from "../../../src/runtime/informer.ts";
 import type { KubeClient } from "../../../src/runtime/kube.ts";
 import type { KubeObject } from "../../../src/runtime/object.ts";
 import { keyOf, objectKey } from "../../../src/runtime/object.ts";
+import { ConfigMaps, Secrets } from "../../../src/runtime/resources.ts";
 import { WIDGETS_CRD, Widgets, ensureNamespace, inParallel, testClient, waitFor, widget } from "./helpers.ts";
 
 const range = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
@@ -174,5 +175,44 @@ describe("informer on a real apiserver", () => {
       stop.abort();
       await running;
     }
+  });
+
+  it("re-delivers every cached object each resync period", async () => {
+    await ensureNamespace(client, "resync");
+    await inParallel(range("r", 5), 5, (n) => client.create(Widgets, widget("resync", n)));
+    const informer = new Informer(testClient(env.kubeConfig), Widgets, {
+      namespace: "resync",
+      resyncMs: 500,
+    });
+    const resyncs: string[] = [];
+    informer.addHandler({ update: (old, obj) => old === obj && resyncs.push(obj.metadata.name ?? "") });
+    const stop = new AbortController();
+    const running = informer.run(stop.signal);
+    try {
+      await waitFor(
+        () => resyncs.length >= 10,
+        5000,
+        () => "two resyncs",
+      );
+      assert.deepEqual(resyncs.slice(0, 5).sort(), range("r", 5));
+    } finally {
+      stop.abort();
+      await running;
+    }
+  });
+
+  it("never caches Secrets or ConfigMaps: reads go to the apiserver", async () => {
+    await ensureNamespace(client, "live");
+    const cache = new Cache(testClient(env.kubeConfig));
+    assert.throws(() => cache.informer(ConfigMaps), /not cached/);
+    assert.throws(() => cache.informer(Secrets), /not cached/);
+    assert.equal(await cache.get(ConfigMaps, "live", "cm"), undefined);
+    await client.create(ConfigMaps, {
+      metadata: { namespace: "live", name: "cm" },
+      data: { a: "1" },
+    } as KubeObject);
+    const cm = await cache.get<KubeObject & { data: Record<string, string> }>(ConfigMaps, "live", "cm");
+    assert.deepEqual(cm?.data, { a: "1" }, "visible at once, without any informer");
+    assert.equal((await cache.list(Secrets, { namespace: "live" })).length, 0);
   });
 });
