@@ -168,8 +168,14 @@ export interface ApiVersion {
 type Updatable<T, K extends keyof T> = Partial<Pick<T, K>>;
 type Common = "name" | "description" | "admin_state_up" | "tags";
 
+// The list key is the collection's last segment: pools/<id>/members → members.
 function lbaas(collection: string, singular: string, metric = singular) {
-  return { path: `lbaas/${collection}`, singular, plural: collection, metric };
+  return {
+    path: `lbaas/${collection}`,
+    singular,
+    plural: collection.split("/").at(-1) ?? collection,
+    metric,
+  };
 }
 
 export class LoadBalancerClient {

@@ -252,8 +252,9 @@ export function tagFilter(f: TagFilter): Query {
   return q;
 }
 
+// The list key is the collection with underscores: security-groups → security_groups.
 function resource(path: string, singular: string, metric = singular) {
-  return { path, singular, plural: path, metric };
+  return { path, singular, plural: path.replace(/-/g, "_"), metric };
 }
 
 export class NetworkClient {

@@ -138,8 +138,8 @@ describe("Octavia contract", () => {
       [pool.id],
     );
     assert.equal(
-      (await lbs.pools.update(pool.id, { lb_algorithm: "SOURCE_IP_PORT" })).lb_algorithm,
-      "SOURCE_IP_PORT",
+      (await lbs.pools.update(pool.id, { lb_algorithm: "LEAST_CONNECTIONS" })).lb_algorithm,
+      "LEAST_CONNECTIONS",
     );
     await active(lb.id);
 
