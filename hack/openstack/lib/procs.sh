@@ -7,9 +7,9 @@ pid_file() { echo "$RUN_DIR/$1.pid"; }
 start_time() {
   local stat
   stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  set -- $stat
-  echo "${20}"
+  local fields
+  read -ra fields <<<"${stat##*) }"
+  echo "${fields[19]}"
 }
 
 # Prints the pid of a running service, or fails.

@@ -62,7 +62,9 @@ service_command() {
     nova-api) uwsgi_command 8774 /usr/bin/nova-api-wsgi 2 ;;
     octavia-api) uwsgi_command 9876 /usr/bin/octavia-wsgi 1 ;;
     glance-api) py_service glance-api glance/glance-api.conf ;;
-    cinder-api | cinder-scheduler | cinder-volume) py_service "$1" cinder/cinder.conf ;;
+    cinder-api | cinder-scheduler) py_service "$1" cinder/cinder.conf ;;
+    # Our fake backend (lib/python/capo_aio_cinder.py) must be importable.
+    cinder-volume) echo env "PYTHONPATH=$HERE/lib/python" "$(py_service "$1" cinder/cinder.conf)" ;;
     nova-conductor | nova-scheduler) py_service "$1" nova/nova.conf ;;
     nova-compute-[0-9]) echo "$HERE/bin/nova-compute" --config-file /etc/nova/nova.conf --config-file "/etc/nova/nova-compute-$n.conf" ;;
     neutron-server) echo neutron-server --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini ;;
@@ -115,9 +117,10 @@ queues_exist() {
 
 # Has any process in the group of leader $1 a connection to RabbitMQ?
 rabbit_client() {
-  local pid
+  local pid conns
+  conns=$(ss -Htnp state established "dport = :5672")
   for pid in $(pgrep -g "$1"); do
-    [[ -n $(ss -Htnp state established "dport = :5672" | grep "pid=$pid,") ]] && return 0
+    [[ $conns == *"pid=$pid,"* ]] && return 0
   done
   return 1
 }
