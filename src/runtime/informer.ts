@@ -170,13 +170,24 @@ export class Informer<T extends KubeObject = KubeObject> {
     for (const key of [...this.store.keys()]) {
       if (listed.has(key)) continue;
       const old = this.store.remove(key) as T;
-      for (const h of this.#handlers) h.delete?.(old);
+      this.#emit((h) => h.delete?.(old));
     }
     for (const obj of listed.values()) {
       const old = this.store.upsert(obj);
-      if (!old) for (const h of this.#handlers) h.add?.(obj);
+      if (!old) this.#emit((h) => h.add?.(obj));
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion)
-        for (const h of this.#handlers) h.update?.(old, obj);
+        this.#emit((h) => h.update?.(old, obj));
+    }
+  }
+
+  /** A failing handler is logged and skipped: it must not stall the watch or starve other handlers. */
+  #emit(call: (h: EventHandler<T>) => void): void {
+    for (const h of this.#handlers) {
+      try {
+        call(h);
+      } catch (e) {
+        this.#log.error(e, "event handler failed");
+      }
     }
   }
 
@@ -211,14 +222,14 @@ export class Informer<T extends KubeObject = KubeObject> {
   #apply(type: "ADDED" | "MODIFIED" | "DELETED", obj: T): void {
     if (type === "DELETED") {
       const old = this.store.remove(keyOf(objectKey(obj)));
-      for (const h of this.#handlers) h.delete?.(old ?? obj);
+      this.#emit((h) => h.delete?.(old ?? obj));
       return;
     }
     const old = this.store.upsert(obj);
-    for (const h of this.#handlers) {
+    this.#emit((h) => {
       if (old) h.update?.(old, obj);
       else h.add?.(obj);
-    }
+    });
   }
 
   #scheduleResync(): void {
@@ -227,7 +238,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.#resyncTimer = this.#clock.setTimer(() => {
       if (this.#synced) {
         this.#log.v(3).info("resync", { count: this.store.size });
-        for (const obj of this.store.list()) for (const h of this.#handlers) h.update?.(obj, obj);
+        for (const obj of this.store.list()) this.#emit((h) => h.update?.(obj, obj));
       }
       this.#scheduleResync();
     }, period);

@@ -269,22 +269,32 @@ export class KubeClient {
     });
   }
 
-  create<T extends KubeObject>(r: Resource, obj: T, opts: { fieldManager?: string } = {}): Promise<T> {
+  create<T extends KubeObject>(
+    r: Resource,
+    obj: T,
+    opts: { fieldManager?: string; signal?: AbortSignal } = {},
+  ): Promise<T> {
     const body = { apiVersion: apiVersionOf(r), kind: r.kind, ...obj };
     return this.request<T>("POST", resourcePath(r, obj.metadata.namespace), {
       body,
       query: { fieldManager: opts.fieldManager },
+      signal: opts.signal,
     });
   }
 
   /** PUT; carries metadata.resourceVersion, so a stale object fails with 409. */
-  update<T extends KubeObject>(r: Resource, obj: T, opts: { subresource?: string } = {}): Promise<T> {
+  update<T extends KubeObject>(
+    r: Resource,
+    obj: T,
+    opts: { subresource?: string; signal?: AbortSignal } = {},
+  ): Promise<T> {
     const body = { apiVersion: apiVersionOf(r), kind: r.kind, ...obj };
     return this.request<T>(
       "PUT",
       resourcePath(r, obj.metadata.namespace, obj.metadata.name, opts.subresource),
       {
         body,
+        signal: opts.signal,
       },
     );
   }

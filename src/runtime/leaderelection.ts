@@ -134,10 +134,11 @@ export class LeaderElector {
         lease = await this.#client.get<Lease>(Leases, namespace, name, signal);
       } catch (e) {
         if (!isNotFound(e)) throw e;
-        const created = await this.#client.create<Lease>(Leases, {
-          metadata: { name, namespace },
-          spec: spec(),
-        });
+        const created = await this.#client.create<Lease>(
+          Leases,
+          { metadata: { name, namespace }, spec: spec() },
+          { signal },
+        );
         this.#observe(created, now);
         return true;
       }
@@ -147,7 +148,11 @@ export class LeaderElector {
       const held = holder !== "" && holder !== identity;
       const observedAt = this.#observed?.at ?? now;
       if (held && observedAt + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 > now) return false;
-      const updated = await this.#client.update<Lease>(Leases, { ...lease, spec: spec(lease.spec) });
+      const updated = await this.#client.update<Lease>(
+        Leases,
+        { ...lease, spec: spec(lease.spec) },
+        { signal },
+      );
       this.#observe(updated, now);
       if (held) this.#log.info("took over lease", { previousHolder: holder });
       return true;

@@ -157,7 +157,12 @@ export class Manager {
         await this.#lead(stop);
         return;
       }
-      this.#elector = new LeaderElector(this.client, {
+      // Its own client, so that reconcilers using up the shared --kube-api-qps cannot delay lease renewal.
+      const leaseClient = new KubeClient(this.#opts.kubeConfig, {
+        userAgent: this.#opts.userAgent,
+        clock: this.#clock,
+      });
+      this.#elector = new LeaderElector(leaseClient, {
         namespace: le.namespace,
         name: le.id,
         identity: this.identity,
