@@ -1,7 +1,7 @@
 // `capo-ts manager`: CAPO's manager flags (same names, defaults and meanings), then a runtime Manager with
 // the registered controllers, probes, metrics, leader election and signal handling.
 import { existsSync, readFileSync } from "node:fs";
-import type { Registry } from "prom-client";
+import { Registry, collectDefaultMetrics } from "prom-client";
 import type { ControllerRegistration, ManagerOptions } from "../runtime/manager.ts";
 import { Manager } from "../runtime/manager.ts";
 import { loadKubeConfig } from "../runtime/kube.ts";
@@ -336,6 +336,13 @@ export interface RunOptions {
   overrides?: Partial<ManagerOptions>;
 }
 
+/** A registry with Node's process metrics (process_*, nodejs_*), as controller-runtime serves Go's. */
+function processRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
 export function buildManager(cfg: ManagerConfig, opts: RunOptions, log: Logger): Manager {
   const mgr = new Manager({
     kubeConfig: loadKubeConfig(cfg.kubeconfig || undefined),
@@ -346,7 +353,7 @@ export function buildManager(cfg: ManagerConfig, opts: RunOptions, log: Logger):
     userAgent: "capo-ts-manager",
     healthAddr: cfg.healthAddr,
     metricsAddr: metricsAddress(cfg, log),
-    registry: opts.registry,
+    registry: opts.registry ?? processRegistry(),
     log,
     leaderElection: cfg.leaderElect
       ? {
