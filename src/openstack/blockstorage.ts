@@ -77,12 +77,11 @@ export class BlockStorageClient {
     });
   }
 
-  async listAvailabilityZones(): Promise<VolumeAvailabilityZone[]> {
-    const body = await this.#c.json<{ availabilityZoneInfo: VolumeAvailabilityZone[] }>({
+  listAvailabilityZones(): Promise<VolumeAvailabilityZone[]> {
+    return this.#c.field("availabilityZoneInfo", {
       method: "GET",
       path: "os-availability-zone",
       operation: "volume_availability_zone_list",
     });
-    return body.availabilityZoneInfo;
   }
 }

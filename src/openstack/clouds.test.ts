@@ -1,7 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { credentialFromClouds, v3Url } from "./clouds.ts";
@@ -117,7 +116,7 @@ clouds:
   });
 
   it("takes the CA from the secret, else the cloud entry, else the manager default", () => {
-    const ca = testCA();
+    const ca = TEST_CA;
     const file = join(mkdtempSync(join(tmpdir(), "capo-ca-")), "ca.pem");
     writeFileSync(file, ca);
     const withFile = password + `    cacert: ${file}\n`;
@@ -173,28 +172,16 @@ describe("v3Url", () => {
   });
 });
 
-function testCA(): string {
-  const dir = mkdtempSync(join(tmpdir(), "capo-ca-"));
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-subj",
-      "/CN=test-ca",
-      "-days",
-      "1",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "ca.pem"),
-    ],
-    { stdio: "ignore" },
-  );
-  return readFileSync(join(dir, "ca.pem"), "utf8");
-}
+// A self-signed certificate valid until 2126; only its parsing matters here.
+const TEST_CA = `-----BEGIN CERTIFICATE-----
+MIIBlTCCATugAwIBAgIUF01TIJ7YvNI5drAAw+7yOdrSJY8wCgYIKoZIzj0EAwIw
+HzEdMBsGA1UEAwwUY2Fwby10cy11bml0LXRlc3QtY2EwIBcNMjYxMTI1MDgyMjE3
+WhgPMjEyNjExMDEwODIyMTdaMB8xHTAbBgNVBAMMFGNhcG8tdHMtdW5pdC10ZXN0
+LWNhMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEd021IC+qF2S0onsuZxSHKwRU
+YF7lxwi4Eqf3UhCDVvQ71wnUEcpAqzVwIQHPxwLgZg+NF7T/wtMCLt8yKwKHmKNT
+MFEwHQYDVR0OBBYEFDNJ+p4ZlwtM7PO/dBPx3bx3fKJ7MB8GA1UdIwQYMBaAFDNJ
++p4ZlwtM7PO/dBPx3bx3fKJ7MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwID
+SAAwRQIgGbk6A4hyHA+8J8Ml+7VTr2WfEh2NtycWlVSDUX44uwkCIQCm/XzQ9qpI
++YW/avjjUdce0QnedNHQNhNNsppubB9dHg==
+-----END CERTIFICATE-----
+`;

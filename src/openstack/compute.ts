@@ -2,7 +2,7 @@
 // it), 2.53 to create a server with tags or tagged block devices, 2.60 for multiattach volumes. The server's
 // range is read once per session from the version document.
 import { EndpointError } from "./errors.ts";
-import { ServiceClient, compareVersions, versionRoot } from "./rest.ts";
+import { ServiceClient, Tags, compareVersions, versionRoot } from "./rest.ts";
 import type { CreateOptions, GetOptions, ListOptions, Resource } from "./rest.ts";
 import type { Query, ServiceDef, Session } from "./session.ts";
 import type { HttpResponse } from "./transport.ts";
@@ -165,11 +165,13 @@ function interfaces(serverId: string): Resource {
 
 export class ComputeClient {
   readonly #c: ServiceClient;
+  readonly #tags: Tags;
   readonly #session: Session;
 
   constructor(session: Session) {
     this.#session = session;
     this.#c = new ServiceClient(session, COMPUTE, () => this.#microversion(MICROVERSION.base));
+    this.#tags = new Tags(this.#c, "server_tag");
   }
 
   /** Nova's microversion range, discovered once per session; fails if 2.38 is out of range. */
@@ -220,26 +222,20 @@ export class ComputeClient {
 
   // Server tags (2.26+).
 
-  async listServerTags(id: string): Promise<string[]> {
-    return (await this.#c.json<{ tags: string[] }>(this.#tags(id, "GET", "server_tag_list"))).tags;
+  listServerTags(id: string): Promise<string[]> {
+    return this.#tags.list("servers", id);
   }
 
-  async replaceServerTags(id: string, tags: string[]): Promise<string[]> {
-    const r = this.#tags(id, "PUT", "server_tag_replace");
-    return (await this.#c.json<{ tags: string[] }>({ ...r, body: { tags } })).tags;
+  replaceServerTags(id: string, tags: string[]): Promise<string[]> {
+    return this.#tags.replace("servers", id, tags);
   }
 
-  async addServerTag(id: string, tag: string): Promise<void> {
-    await this.#c.request(this.#tags(id, "PUT", "server_tag_add", tag));
+  addServerTag(id: string, tag: string): Promise<void> {
+    return this.#tags.add("servers", id, tag);
   }
 
-  async deleteServerTag(id: string, tag: string): Promise<void> {
-    await this.#c.request(this.#tags(id, "DELETE", "server_tag_delete", tag));
-  }
-
-  #tags(id: string, method: "GET" | "PUT" | "DELETE", operation: string, tag?: string) {
-    const path = `servers/${encodeURIComponent(id)}/tags${tag === undefined ? "" : `/${encodeURIComponent(tag)}`}`;
-    return { method, path, operation };
+  deleteServerTag(id: string, tag: string): Promise<void> {
+    return this.#tags.delete("servers", id, tag);
   }
 
   // Server metadata.
@@ -308,13 +304,12 @@ export class ComputeClient {
 
   // Availability zones.
 
-  async listAvailabilityZones(): Promise<AvailabilityZone[]> {
-    const body = await this.#c.json<{ availabilityZoneInfo: AvailabilityZone[] }>({
+  listAvailabilityZones(): Promise<AvailabilityZone[]> {
+    return this.#c.field("availabilityZoneInfo", {
       method: "GET",
       path: "os-availability-zone",
       operation: "availability_zone_list",
     });
-    return body.availabilityZoneInfo;
   }
 
   // Server groups.

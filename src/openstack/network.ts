@@ -1,7 +1,7 @@
 // Neutron (network v2.0): the resources CAPO manages, plus the actions that are not plain CRUD (router
 // interfaces, trunk subports, tags). List filters are Neutron's query parameters; tagFilter() builds the tag ones.
 import { ConfigError } from "./errors.ts";
-import { Crud, ServiceClient } from "./rest.ts";
+import { Crud, ServiceClient, Tags } from "./rest.ts";
 import type { Query, ServiceDef, Session } from "./session.ts";
 
 export const NETWORK: ServiceDef = { types: ["network"], name: "network", version: "v2.0" };
@@ -259,6 +259,7 @@ function resource(path: string, singular: string, metric = singular) {
 
 export class NetworkClient {
   readonly #c: ServiceClient;
+  readonly #tags: Tags;
   readonly networks: Crud<Network, NetworkCreate>;
   readonly subnets: Crud<Subnet, SubnetCreate>;
   readonly routers: Crud<Router, RouterCreate>;
@@ -271,6 +272,7 @@ export class NetworkClient {
   constructor(session: Session) {
     const c = new ServiceClient(session, NETWORK);
     this.#c = c;
+    this.#tags = new Tags(c, "tag");
     this.networks = new Crud(c, resource("networks", "network"));
     this.subnets = new Crud(c, resource("subnets", "subnet"));
     this.routers = new Crud(c, resource("routers", "router"));
@@ -281,13 +283,8 @@ export class NetworkClient {
     this.floatingIPs = new Crud(c, resource("floatingips", "floatingip", "floating_ip"));
   }
 
-  async listExtensions(): Promise<Extension[]> {
-    const body = await this.#c.json<{ extensions: Extension[] }>({
-      method: "GET",
-      path: "extensions",
-      operation: "extension_list",
-    });
-    return body.extensions;
+  listExtensions(): Promise<Extension[]> {
+    return this.#c.field("extensions", { method: "GET", path: "extensions", operation: "extension_list" });
   }
 
   /**
@@ -374,26 +371,20 @@ export class NetworkClient {
 
   // Tags (extension standard-attr-tag).
 
-  async listTags(collection: TaggableCollection, id: string): Promise<string[]> {
-    return (await this.#c.json<{ tags: string[] }>(this.#tags(collection, id, "GET", "tag_list"))).tags;
+  listTags(collection: TaggableCollection, id: string): Promise<string[]> {
+    return this.#tags.list(collection, id);
   }
 
   /** Makes the tags exactly these. */
-  async replaceTags(collection: TaggableCollection, id: string, tags: string[]): Promise<string[]> {
-    const r = this.#tags(collection, id, "PUT", "tag_replace");
-    return (await this.#c.json<{ tags: string[] }>({ ...r, body: { tags } })).tags;
+  replaceTags(collection: TaggableCollection, id: string, tags: string[]): Promise<string[]> {
+    return this.#tags.replace(collection, id, tags);
   }
 
-  async addTag(collection: TaggableCollection, id: string, tag: string): Promise<void> {
-    await this.#c.request(this.#tags(collection, id, "PUT", "tag_add", tag));
+  addTag(collection: TaggableCollection, id: string, tag: string): Promise<void> {
+    return this.#tags.add(collection, id, tag);
   }
 
-  async deleteTag(collection: TaggableCollection, id: string, tag: string): Promise<void> {
-    await this.#c.request(this.#tags(collection, id, "DELETE", "tag_delete", tag));
-  }
-
-  #tags(collection: string, id: string, method: "GET" | "PUT" | "DELETE", op: string, tag?: string) {
-    const suffix = tag === undefined ? "" : `/${encodeURIComponent(tag)}`;
-    return { method, path: `${collection}/${encodeURIComponent(id)}/tags${suffix}`, operation: op };
+  deleteTag(collection: TaggableCollection, id: string, tag: string): Promise<void> {
+    return this.#tags.delete(collection, id, tag);
   }
 }

@@ -64,6 +64,11 @@ export class ServiceClient {
     return (res.text === "" ? undefined : JSON.parse(res.text)) as T;
   }
 
+  /** One key of the answer, e.g. `availabilityZoneInfo` of GET os-availability-zone. */
+  async field<T>(key: string, r: ServiceRequest): Promise<T> {
+    return unwrap(await this.json<Record<string, T>>(r), key);
+  }
+
   async get<T>(res: Resource, id: string, o: GetOptions & { ignoreNotFound: true }): Promise<T | undefined>;
   async get<T>(res: Resource, id: string, o?: GetOptions): Promise<T>;
   async get<T>(res: Resource, id: string, o: GetOptions = {}): Promise<T | undefined> {
@@ -215,6 +220,47 @@ export class Crud<T, C = Partial<T>, U = Partial<T>> {
 
   delete(id: string, o: GetOptions & { query?: Query } = {}): Promise<boolean> {
     return this.#c.delete(this.#res, id, o);
+  }
+}
+
+/** The tag sub-resource Nova and Neutron share: `<collection>/<id>/tags[/<tag>]`. */
+export class Tags {
+  readonly #c: ServiceClient;
+  readonly #metric: string;
+
+  /** `metric` prefixes the operations: `<metric>_list`, `_replace`, `_add`, `_delete`. */
+  constructor(c: ServiceClient, metric: string) {
+    this.#c = c;
+    this.#metric = metric;
+  }
+
+  list(collection: string, id: string): Promise<string[]> {
+    return this.#c.field<string[]>("tags", this.#request(collection, id, "GET", "list"));
+  }
+
+  /** Makes the tags exactly these. */
+  replace(collection: string, id: string, tags: string[]): Promise<string[]> {
+    return this.#c.field<string[]>("tags", {
+      ...this.#request(collection, id, "PUT", "replace"),
+      body: { tags },
+    });
+  }
+
+  async add(collection: string, id: string, tag: string): Promise<void> {
+    await this.#c.request(this.#request(collection, id, "PUT", "add", tag));
+  }
+
+  async delete(collection: string, id: string, tag: string): Promise<void> {
+    await this.#c.request(this.#request(collection, id, "DELETE", "delete", tag));
+  }
+
+  #request(collection: string, id: string, method: "GET" | "PUT" | "DELETE", op: string, tag?: string) {
+    const suffix = tag === undefined ? "" : `/${encodeURIComponent(tag)}`;
+    return {
+      method,
+      path: `${collection}/${encodeURIComponent(id)}/tags${suffix}`,
+      operation: `${this.#metric}_${op}`,
+    };
   }
 }
 

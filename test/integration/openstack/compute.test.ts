@@ -5,8 +5,18 @@ import assert from "node:assert/strict";
 import type { OpenStackClient } from "../../../src/openstack/client.ts";
 import { exactName } from "../../../src/openstack/compute.ts";
 import type { Server } from "../../../src/openstack/compute.ts";
-import type { Network, Subnet } from "../../../src/openstack/network.ts";
-import { ADMIN_CLOUD, Cleanup, PREFIX, SEED, credential, newClient, waitFor, waitGone } from "./env.ts";
+import type { Network } from "../../../src/openstack/network.ts";
+import {
+  ADMIN_CLOUD,
+  Cleanup,
+  PREFIX,
+  SEED,
+  credential,
+  newClient,
+  waitFor,
+  waitGone,
+  tenantNetwork,
+} from "./env.ts";
 
 const name = (s: string) => `${PREFIX}-cmp-${s}`;
 
@@ -15,22 +25,13 @@ describe("Nova contract", () => {
   let os: OpenStackClient;
   let admin: OpenStackClient;
   let net: Network;
-  let subnet: Subnet;
   let imageId: string;
   let flavorId: string;
 
   before(async () => {
     os = newClient();
     admin = newClient(credential(ADMIN_CLOUD));
-    net = await os.network.networks.create({ name: name("net") });
-    cleanup.add("network", () => os.network.networks.delete(net.id));
-    subnet = await os.network.subnets.create({
-      network_id: net.id,
-      cidr: "10.71.0.0/24",
-      ip_version: 4,
-      name: name("net"),
-    });
-    cleanup.add("subnet", () => os.network.subnets.delete(subnet.id));
+    ({ net } = await tenantNetwork(os, cleanup, name("net"), "10.71.0.0/24"));
     const [image] = await os.image.listImages({ name: SEED.image });
     assert.ok(image, `image ${SEED.image} is seeded`);
     imageId = image.id;

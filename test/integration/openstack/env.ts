@@ -71,6 +71,15 @@ export function recordError(e: unknown): void {
   logger.error({ err: e instanceof Error ? e.message : String(e) }, "expected error in test");
 }
 
+/** A tenant network with one IPv4 subnet, deleted by `cleanup`. */
+export async function tenantNetwork(os: OpenStackClient, cleanup: Cleanup, label: string, cidr: string) {
+  const net = await os.network.networks.create({ name: label });
+  cleanup.add(`network ${label}`, () => os.network.networks.delete(net.id));
+  const subnet = await os.network.subnets.create({ network_id: net.id, cidr, ip_version: 4, name: label });
+  cleanup.add(`subnet ${label}`, () => os.network.subnets.delete(subnet.id));
+  return { net, subnet };
+}
+
 /** Deletions registered as resources are made; run() undoes them newest first and tolerates 404. */
 export class Cleanup {
   readonly #steps: { what: string; run: () => Promise<unknown> }[] = [];

@@ -7,7 +7,16 @@ import type { OpenStackClient } from "../../../src/openstack/client.ts";
 import { compareVersions } from "../../../src/openstack/rest.ts";
 import type { LoadBalancer } from "../../../src/openstack/loadbalancer.ts";
 import type { Network, Subnet } from "../../../src/openstack/network.ts";
-import { ADMIN_CLOUD, Cleanup, PREFIX, credential, newClient, waitFor, waitGone } from "./env.ts";
+import {
+  ADMIN_CLOUD,
+  Cleanup,
+  PREFIX,
+  credential,
+  newClient,
+  waitFor,
+  waitGone,
+  tenantNetwork,
+} from "./env.ts";
 
 const name = (s: string) => `${PREFIX}-lb-${s}`;
 
@@ -21,15 +30,7 @@ describe("Octavia contract", () => {
   before(async () => {
     os = newClient();
     admin = newClient(credential(ADMIN_CLOUD));
-    net = await os.network.networks.create({ name: name("net") });
-    cleanup.add("network", () => os.network.networks.delete(net.id));
-    subnet = await os.network.subnets.create({
-      network_id: net.id,
-      cidr: "10.81.0.0/24",
-      ip_version: 4,
-      name: name("net"),
-    });
-    cleanup.add("subnet", () => os.network.subnets.delete(subnet.id));
+    ({ net, subnet } = await tenantNetwork(os, cleanup, name("net"), "10.81.0.0/24"));
   });
 
   after(() => cleanup.run());
@@ -148,9 +149,11 @@ describe("Octavia contract", () => {
       name: name("kubeapi-6443-machine"),
       address: "10.81.0.10",
       protocol_port: 6443,
-      subnet_id: subnet.id,
+      // No subnet_id, as CAPO when the LB shares the cluster network. With one, the all-in-one's noop network
+      // driver failed the member (provisioning_status ERROR) in one run out of three.
     });
     await active(lb.id);
+    assert.equal((await members.get(member.id)).provisioning_status, "ACTIVE");
     assert.equal((await members.get(member.id)).address, "10.81.0.10");
     assert.deepEqual(
       (await members.list({ address: "10.81.0.10" })).map((x) => x.id),

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import type { OpenStackClient } from "../../../src/openstack/client.ts";
 import { tagFilter } from "../../../src/openstack/network.ts";
 import type { Network, Port, Subnet } from "../../../src/openstack/network.ts";
-import { ADMIN_CLOUD, Cleanup, PREFIX, SEED, credential, newClient } from "./env.ts";
+import { ADMIN_CLOUD, Cleanup, PREFIX, SEED, credential, newClient, tenantNetwork } from "./env.ts";
 
 const name = (s: string) => `${PREFIX}-net-${s}`;
 
@@ -23,15 +23,7 @@ describe("Neutron contract", () => {
     const [ext] = await os.network.networks.list({ name: SEED.externalNetwork, "router:external": true });
     assert.ok(ext, `external network ${SEED.externalNetwork} is seeded`);
     external = ext;
-    net = await os.network.networks.create({ name: name("main") });
-    cleanup.add("network main", () => os.network.networks.delete(net.id));
-    subnet = await os.network.subnets.create({
-      network_id: net.id,
-      cidr: "10.61.0.0/24",
-      ip_version: 4,
-      name: name("main"),
-    });
-    cleanup.add("subnet main", () => os.network.subnets.delete(subnet.id));
+    ({ net, subnet } = await tenantNetwork(os, cleanup, name("main"), "10.61.0.0/24"));
   });
 
   after(() => cleanup.run());
