@@ -241,7 +241,7 @@ describe("OpenStack all-in-one smoke", { timeout: 600_000 }, () => {
 
   it("takes a load balancer with a listener to ACTIVE and deletes it with cascade", async () => {
     const net = await createNetwork(`${PREFIX}-lb-net`);
-    const { loadbalancer } = await call<{ loadbalancer: { id: string } }>(
+    const { loadbalancer } = await call<{ loadbalancer: { id: string; vip_port_id: string } }>(
       "load-balancer",
       "POST",
       "/v2/lbaas/loadbalancers",
@@ -277,8 +277,18 @@ describe("OpenStack all-in-one smoke", { timeout: 600_000 }, () => {
       "ACTIVE",
     );
 
+    // The VIP is a real Neutron port of the project, so CAPO can give it a floating IP.
+    const { port: vip } = await call<{ port: { project_id: string; fixed_ips: { subnet_id: string }[] } }>(
+      "network",
+      "GET",
+      `/v2.0/ports/${loadbalancer.vip_port_id}`,
+    );
+    assert.equal(vip.project_id, tokenOf().projectId);
+    assert.equal(vip.fixed_ips[0]?.subnet_id, net.subnetId);
+
     await call("load-balancer", "DELETE", `${lbPath}?cascade=true`);
     await waitGone("load-balancer", lbPath);
     assert.equal((await api("load-balancer", "GET", `/v2/lbaas/listeners/${listener.id}`)).status, 404);
+    await waitGone("network", `/v2.0/ports/${loadbalancer.vip_port_id}`);
   });
 });

@@ -60,10 +60,10 @@ service_command() {
     keystone) uwsgi_command 5000 /usr/bin/keystone-wsgi-public 2 ;;
     placement-api) uwsgi_command 8778 /usr/bin/placement-api 1 ;;
     nova-api) uwsgi_command 8774 /usr/bin/nova-api-wsgi 2 ;;
-    octavia-api) uwsgi_command 9876 /usr/bin/octavia-wsgi 1 ;;
+    octavia-api) echo "$(uwsgi_command 9876 /usr/bin/octavia-wsgi 1)" --pythonpath "$HERE/lib/python" ;;
     glance-api) py_service glance-api glance/glance-api.conf ;;
     cinder-api | cinder-scheduler) py_service "$1" cinder/cinder.conf ;;
-    # Our fake backend (lib/python/capo_aio_cinder.py) must be importable.
+    # Our plugins (lib/python/) must be importable.
     cinder-volume) echo env "PYTHONPATH=$HERE/lib/python" "$(py_service "$1" cinder/cinder.conf)" ;;
     nova-conductor | nova-scheduler) py_service "$1" nova/nova.conf ;;
     nova-compute-[0-9]) echo "$HERE/bin/nova-compute" --config-file /etc/nova/nova.conf --config-file "/etc/nova/nova-compute-$n.conf" ;;
@@ -72,7 +72,7 @@ service_command() {
     neutron-linuxbridge-agent-2) echo neutron-linuxbridge-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/linuxbridge_agent.ini --config-file /etc/neutron/plugins/ml2/linuxbridge_agent-2.ini ;;
     neutron-l3-agent) echo neutron-l3-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/l3_agent.ini ;;
     neutron-dhcp-agent) echo neutron-dhcp-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/dhcp_agent.ini ;;
-    octavia-worker) py_service "$1" octavia/octavia.conf ;;
+    octavia-worker) echo env "PYTHONPATH=$HERE/lib/python" "$(py_service "$1" octavia/octavia.conf)" ;;
     *) die "unknown service $1" ;;
   esac
 }
