@@ -60,6 +60,23 @@ describe("Keystone authentication", () => {
     assert.equal(await countRequests(registry, { request: "user_get", code: "200" }), 2);
   });
 
+  it("reuses the token until close to expiry, then gets a new one", async () => {
+    let skew = 0;
+    const clockRegistry = new Registry();
+    const client = newClient(credential(), { registry: clockRegistry, now: () => Date.now() + skew });
+    const list = () => client.network.networks.list({ name: "none" });
+    await list();
+    await list();
+    const first = await client.session.tokenInfo();
+    const firstToken = await client.session.authToken();
+    assert.equal(await countRequests(clockRegistry, { request: "token_create" }), 1);
+    // Keystone's tokens last an hour here; move our clock to four minutes before expiry.
+    skew = first.expiresAt.getTime() - Date.now() - 4 * 60_000;
+    await list();
+    assert.equal(await countRequests(clockRegistry, { request: "token_create" }), 2);
+    assert.ok((await client.session.authToken()) !== firstToken, "a new token");
+  });
+
   it("reports a bad password with the auth URL and user, not the password", async () => {
     const wrong = `wrong-${PREFIX}-password`;
     const good = credential();

@@ -11,7 +11,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ADMIN_CLOUD, MEMBER_CLOUD, passwordOf } from "./env.ts";
 
-const SUITE = ["auth", "network", "compute", "loadbalancer", "image-blockstorage", "tls", "economy"];
+const SUITE = [
+  "auth",
+  "network",
+  "compute",
+  "loadbalancer",
+  "image-blockstorage",
+  "tls",
+  "economy",
+  "retries",
+];
 
 function runSuite(env: Record<string, string>): Promise<{ code: number; output: string }> {
   const files = SUITE.map((f) => join(import.meta.dirname, `${f}.test.ts`));
