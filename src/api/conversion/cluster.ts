@@ -29,14 +29,14 @@ export function loadBalancerToHub(lb: OldLoadBalancer | undefined): hub.APIServe
 }
 
 /** v1beta1's `enabled` defaults to true (the apiserver fills it in; a bare object may still lack it). */
-export function loadBalancerFromHub(lb: hub.APIServerLoadBalancer): OldLoadBalancer {
+export function loadBalancerFromHub(lb: hub.APIServerLoadBalancer): OldLoadBalancer | undefined {
   const { enabled = true } = lb as Partial<hub.APIServerLoadBalancer>;
-  return {
+  return unlessEmpty({
     enabled: trueOnly(enabled),
     additionalPorts: lb.additionalPorts,
     allowedCidrs: lb.allowedCIDRs,
-    provider: lb.provider,
-  };
+    provider: nonEmpty(lb.provider),
+  });
 }
 
 // --- managed security groups -----------------------------------------------------------------------------
@@ -94,14 +94,16 @@ export function managedSubnetsFromHub(subnets: hub.SubnetSpec[] | undefined): {
   dnsNameservers?: string[];
 } {
   const first = subnets?.[0];
-  return { nodeCidr: nonEmpty(first?.cidr), dnsNameservers: first?.dnsNameservers };
+  const nodeCidr = nonEmpty(first?.cidr);
+  // Without a CIDR there is nothing for the nameservers to belong to (up-conversion drops them too).
+  return nodeCidr === undefined ? {} : { nodeCidr, dnsNameservers: first?.dnsNameservers };
 }
 
 export const subnetsToHub = (subnet: OldSubnetFilter | undefined): hub.SubnetParam[] | undefined =>
   maybe(valueFilterToHub(subnet, subnetToHub), (param) => [param]);
 
 export const subnetsFromHub = (subnets: hub.SubnetParam[] | undefined): OldSubnetFilter | undefined =>
-  maybe(subnets?.[0], subnetFromHub);
+  maybe(subnets?.[0], (subnet) => unlessEmpty(subnetFromHub(subnet)));
 
 /** v1alpha7 and v1alpha8 take the subnet as a flat filter. */
 export const externalRouterIPToHub = (ip: v1alpha7.ExternalRouterIPParam): hub.ExternalRouterIPParam => ({
@@ -147,15 +149,15 @@ export const clusterCommonToHub = (s: CommonSpec) => ({
 });
 
 export const clusterCommonFromHub = (s: hub.OpenStackClusterSpec): CommonSpec => ({
-  disableAPIServerFloatingIP: s.disableAPIServerFloatingIP,
-  apiServerFloatingIP: s.apiServerFloatingIP,
-  apiServerFixedIP: s.apiServerFixedIP,
-  apiServerPort: s.apiServerPort,
-  disablePortSecurity: s.disablePortSecurity,
+  disableAPIServerFloatingIP: trueOnly(s.disableAPIServerFloatingIP),
+  apiServerFloatingIP: nonEmpty(s.apiServerFloatingIP),
+  apiServerFixedIP: nonEmpty(s.apiServerFixedIP),
+  apiServerPort: nonZero(s.apiServerPort),
+  disablePortSecurity: trueOnly(s.disablePortSecurity),
   tags: s.tags,
-  controlPlaneEndpoint: s.controlPlaneEndpoint,
+  controlPlaneEndpoint: endpointToHub(s.controlPlaneEndpoint),
   controlPlaneAvailabilityZones: s.controlPlaneAvailabilityZones,
-  controlPlaneOmitAvailabilityZone: s.controlPlaneOmitAvailabilityZone,
+  controlPlaneOmitAvailabilityZone: trueOnly(s.controlPlaneOmitAvailabilityZone),
 });
 
 // --- bastion ---------------------------------------------------------------------------------------------
@@ -194,7 +196,7 @@ export function bastionFromHub<Instance>(
   return {
     enabled: trueOnly(b.enabled ?? true),
     instance: maybe(b.spec, instanceFromHub),
-    availabilityZone: b.availabilityZone,
+    availabilityZone: nonEmpty(b.availabilityZone),
   };
 }
 
@@ -204,7 +206,7 @@ export function bastionFromHubWithInstanceIP<Instance extends { floatingIP?: str
   instanceFromHub: (spec: hub.OpenStackMachineSpec) => Instance,
 ): OldBastion<Instance> {
   const bastion = bastionFromHub(b, instanceFromHub);
-  if (b.floatingIP === undefined) return bastion;
+  if (nonEmpty(b.floatingIP) === undefined) return bastion;
   return { ...bastion, instance: { ...(bastion.instance ?? ({} as Instance)), floatingIP: b.floatingIP } };
 }
 

@@ -23,7 +23,7 @@ import {
   getAt,
   hasParent,
   isObject,
-  setAt,
+  withAt,
   type JsonObject,
   type Path,
 } from "./json.ts";
@@ -55,9 +55,10 @@ interface Stash {
   content: JsonObject;
 }
 
+/** Everything but apiVersion, kind and metadata; shared with `obj` (converters never mutate their input). */
 export function contentOf(obj: KubeObject): JsonObject {
   const { apiVersion: _apiVersion, kind: _kind, metadata: _metadata, ...content } = obj;
-  return clone(content);
+  return content;
 }
 
 function parseStash(raw: string): { stash: Stash; next: string | undefined } | undefined {
@@ -100,9 +101,7 @@ export function writeStashes(stashes: readonly Stash[]): string | undefined {
 }
 
 function applyPaths(base: JsonObject, paths: readonly Path[], source: JsonObject): JsonObject {
-  const out = clone(base);
-  for (const path of paths) setAt(out, path, getAt(source, path));
-  return out;
+  return paths.reduce<JsonObject>((out, path) => withAt(out, path, getAt(source, path)) as JsonObject, base);
 }
 
 const inverse = (pair: ConversionPair): ConversionPair => ({ to: pair.back, back: pair.to });

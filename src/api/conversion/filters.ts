@@ -51,9 +51,9 @@ export const resourceFilterToHub = (f: OldResourceFilter): HubResourceFilter => 
 });
 
 export const resourceFilterFromHub = (f: HubResourceFilter | undefined): OldResourceFilter => ({
-  name: f?.name,
-  description: f?.description,
-  projectId: f?.projectID,
+  name: nonEmpty(f?.name),
+  description: nonEmpty(f?.description),
+  projectId: nonEmpty(f?.projectID),
   ...neutronTagsFromHub(f ?? {}),
 });
 
@@ -68,11 +68,11 @@ const subnetFilterToHub = (f: OldSubnetFilter): hub.SubnetFilter => ({
 
 const subnetFilterFromHub = (f: hub.SubnetFilter | undefined): OldSubnetFilter => ({
   ...resourceFilterFromHub(f),
-  ipVersion: f?.ipVersion,
-  gateway_ip: f?.gatewayIP,
-  cidr: f?.cidr,
-  ipv6AddressMode: f?.ipv6AddressMode,
-  ipv6RaMode: f?.ipv6RAMode,
+  ipVersion: nonZero(f?.ipVersion),
+  gateway_ip: nonEmpty(f?.gatewayIP),
+  cidr: nonEmpty(f?.cidr),
+  ipv6AddressMode: nonEmpty(f?.ipv6AddressMode),
+  ipv6RaMode: nonEmpty(f?.ipv6RAMode),
 });
 
 /** An old filter with an id selects by id alone; otherwise its other fields (if any) are the filter. */
@@ -99,14 +99,14 @@ export const subnetToHub = (f: OldSubnetFilter): hub.SubnetParam => paramToHub(f
 export const subnetFromHub = (p: hub.SubnetParam): OldSubnetFilter => paramFromHub(p, subnetFilterFromHub);
 
 /**
- * Filters the alphas hold by value (cluster network, subnet, v1alpha8 external network): an all-empty one
- * selects nothing, so it has no v1beta1 counterpart.
+ * Filters the alphas hold by value (cluster network, subnet, v1alpha8 external network): one that selects
+ * nothing (all fields empty) has no v1beta1 counterpart.
  */
-export function valueFilterToHub<F extends object, P>(
+export function valueFilterToHub<F extends object, P extends object>(
   filter: F | undefined,
   toHub: (f: F) => P,
 ): P | undefined {
-  return filter === undefined || unlessEmpty(filter) === undefined ? undefined : toHub(filter);
+  return filter === undefined ? undefined : unlessEmpty(toHub(filter));
 }
 
 // v1alpha5/v1alpha6 wrap some filters in a param of their own: `{uuid, filter}` (and `name` for groups).
@@ -147,7 +147,7 @@ export function imageToHub(f: v1alpha8.ImageFilter | undefined): hub.ImageParam 
 }
 
 export function imageFromHub(p: hub.ImageParam): v1alpha8.ImageFilter | undefined {
-  return unlessEmpty({ id: p.id, name: p.filter?.name, tags: p.filter?.tags });
+  return unlessEmpty({ id: nonEmpty(p.id), name: nonEmpty(p.filter?.name), tags: p.filter?.tags });
 }
 
 /** v1alpha5..v1alpha7 name an image by `imageUUID` (which wins) or by `image` name. */
@@ -156,7 +156,7 @@ export function imageNameToHub(image: string | undefined, imageUUID: string | un
 }
 
 export function imageNameFromHub(p: hub.ImageParam): { image?: string; imageUUID?: string } {
-  return { imageUUID: p.id, image: p.filter?.name };
+  return { imageUUID: nonEmpty(p.id), image: nonEmpty(p.filter?.name) };
 }
 
 /** v1alpha8's server group filter; an empty one means "no server group". */
@@ -167,6 +167,6 @@ export function serverGroupToHub(
   return unlessEmpty(param);
 }
 
-export function serverGroupFromHub(p: hub.ServerGroupParam): v1alpha8.ServerGroupFilter {
-  return { id: p.id, name: p.filter?.name };
+export function serverGroupFromHub(p: hub.ServerGroupParam): v1alpha8.ServerGroupFilter | undefined {
+  return unlessEmpty({ id: nonEmpty(p.id), name: nonEmpty(p.filter?.name) });
 }

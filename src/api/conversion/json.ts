@@ -13,24 +13,41 @@ function definedKeys(value: JsonObject): string[] {
   return Object.keys(value).filter((key) => value[key] !== undefined);
 }
 
+// deepEqual and clone run on every conversion (several times per object): plain loops, no allocations.
+
+function countDefined(value: JsonObject): number {
+  let count = 0;
+  for (const key in value) if (value[key] !== undefined) count++;
+  return count;
+}
+
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((item, i) => deepEqual(item, b[i]));
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
   }
-  if (isObject(a) && isObject(b)) {
-    const keys = definedKeys(a);
-    return keys.length === definedKeys(b).length && keys.every((key) => deepEqual(a[key], b[key]));
+  if (!isObject(a) || !isObject(b)) return false;
+  let count = 0;
+  for (const key in a) {
+    if (a[key] === undefined) continue;
+    if (!deepEqual(a[key], b[key])) return false;
+    count++;
   }
-  return false;
+  return count === countDefined(b);
 }
 
 /** A deep copy without `undefined` members: the value as it would come back from JSON. */
 export function clone<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((item: unknown) => clone(item)) as T;
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = clone(value[i]);
+    return out as T;
+  }
   if (isObject(value)) {
     const out: JsonObject = {};
-    for (const key of definedKeys(value)) out[key] = clone(value[key]);
+    for (const key in value) if (value[key] !== undefined) out[key] = clone(value[key]);
     return out as T;
   }
   return value;
@@ -68,23 +85,33 @@ export function hasParent(value: unknown, path: Path): boolean {
   return typeof path[path.length - 1] === "number" ? Array.isArray(parent) : isObject(parent);
 }
 
-/** Writes `next` at `path` (deleting the key when `next` is undefined); the parent must exist. */
-export function setAt(value: unknown, path: Path, next: unknown): void {
-  const parent = getAt(value, path.slice(0, -1)) as Record<PathSegment, unknown>;
-  const last = path[path.length - 1] as PathSegment;
-  if (next === undefined && typeof last === "string") Reflect.deleteProperty(parent, last);
-  else parent[last] = clone(next);
+/**
+ * `value` with `next` at `path` (the key removed when `next` is undefined). Only the objects along the path
+ * are copied; everything else is shared with `value`, which is left untouched. The parent must exist.
+ */
+export function withAt(value: unknown, path: Path, next: unknown): unknown {
+  const [head, ...rest] = path;
+  if (head === undefined) return next;
+  if (typeof head === "number") {
+    const list = [...(value as unknown[])];
+    list[head] = withAt(list[head], rest, next);
+    return list;
+  }
+  const object: JsonObject = { ...(value as JsonObject) };
+  const child = withAt(object[head], rest, next);
+  if (child === undefined) Reflect.deleteProperty(object, head);
+  else object[head] = child;
+  return object;
 }
 
 /** JSON with object keys sorted at every level: equal values always give equal text. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, member: unknown) =>
-    isObject(member)
-      ? Object.fromEntries(
-          Object.keys(member)
-            .sort()
-            .map((key) => [key, member[key]]),
-        )
-      : member,
-  );
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(",")}]`;
+  if (isObject(value)) {
+    const members = definedKeys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`);
+    return `{${members.join(",")}}`;
+  }
+  return JSON.stringify(value);
 }

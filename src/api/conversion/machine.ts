@@ -20,7 +20,7 @@ export function machineIdentityToHub(
   cloudName: string | undefined,
   ref: { name: string } | undefined,
 ): hub.OpenStackIdentityReference | undefined {
-  if (ref === undefined && nonEmpty(cloudName) === undefined) return undefined;
+  if (nonEmpty(ref?.name) === undefined && nonEmpty(cloudName) === undefined) return undefined;
   return { name: ref?.name ?? "", cloudName: cloudName ?? "" };
 }
 
@@ -128,7 +128,7 @@ const fixedIPToHub = (ip: v1alpha5.FixedIP): hub.FixedIP => ({
 
 const fixedIPFromHub = (ip: hub.FixedIP): v1alpha5.FixedIP => ({
   subnet: maybe(ip.subnet, subnetFromHub) as v1alpha5.SubnetFilter,
-  ipAddress: ip.ipAddress,
+  ipAddress: nonEmpty(ip.ipAddress),
 });
 
 export const portCommonToHub = (p: CommonPort): HubCommonPort => ({
@@ -152,18 +152,18 @@ export const portCommonToHub = (p: CommonPort): HubCommonPort => ({
 
 export const portCommonFromHub = (p: HubCommonPort): CommonPort => ({
   network: maybe(p.network, networkFromHub),
-  nameSuffix: p.nameSuffix,
-  description: p.description,
+  nameSuffix: nonEmpty(p.nameSuffix),
+  description: nonEmpty(p.description),
   adminStateUp: p.adminStateUp,
-  macAddress: p.macAddress,
+  macAddress: nonEmpty(p.macAddress),
   fixedIPs: each(p.fixedIPs, fixedIPFromHub),
   allowedAddressPairs: each(p.allowedAddressPairs, (pair) => ({
     ipAddress: nonEmpty(pair.ipAddress),
     macAddress: pair.macAddress,
   })),
   trunk: p.trunk,
-  hostId: p.hostID,
-  vnicType: p.vnicType,
+  hostId: nonEmpty(p.hostID),
+  vnicType: nonEmpty(p.vnicType),
   disablePortSecurity: p.disablePortSecurity,
   tags: p.tags,
 });
@@ -218,7 +218,7 @@ export const resolvedPortFromHub = (p: hub.ResolvedPortSpec): v1alpha7.PortOpts 
     description: nonEmpty(description),
     network: maybe(nonEmpty(networkID), (id) => ({ id })),
     fixedIPs: each(fixedIPs, (ip) => ({
-      subnet: maybe(ip.subnet, (id) => ({ id })),
+      subnet: maybe(nonEmpty(ip.subnet), (id) => ({ id })),
       ipAddress: ip.ipAddress,
     })),
     securityGroups: each(securityGroups, (id) => ({ id })),

@@ -9,7 +9,7 @@ import type * as hub from "../v1beta1/index.ts";
 import type * as v1alpha5 from "../v1alpha5/index.ts";
 import type * as v1alpha6 from "../v1alpha6/index.ts";
 import { spokeConversions } from "./kinds.ts";
-import { each, maybe } from "./shared.ts";
+import { each, maybe, unlessEmpty } from "./shared.ts";
 import { machineStatus } from "./v1alpha7.ts";
 import {
   clusterSpecFromHub as clusterSpecFromHub6,
@@ -34,7 +34,7 @@ function clusterSpecFromHub(s: hub.OpenStackClusterSpec): v1alpha5.OpenStackClus
   const { controlPlaneOmitAvailabilityZone: _, ...spec } = clusterSpecFromHub6(s);
   return {
     ...spec,
-    apiServerLoadBalancer: maybe(spec.apiServerLoadBalancer, ({ provider: _p, ...lb }) => lb),
+    apiServerLoadBalancer: maybe(spec.apiServerLoadBalancer, ({ provider: _p, ...lb }) => unlessEmpty(lb)),
     bastion: maybe(spec.bastion, (b) => ({ ...b, instance: maybe(b.instance, machineSpecFrom6) })),
   };
 }

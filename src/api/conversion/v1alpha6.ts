@@ -72,7 +72,7 @@ function portSecurityGroupsToHub(p: v1alpha6.PortOpts): hub.SecurityGroupParam[]
   if (p.securityGroupFilters === undefined && p.securityGroups === undefined) return undefined;
   return [
     ...(p.securityGroupFilters ?? []).map(securityGroupParamV1alpha6ToHub),
-    ...(p.securityGroups ?? []).map((id) => ({ id })),
+    ...(p.securityGroups ?? []).map((uuid) => securityGroupParamV1alpha6ToHub({ uuid })),
   ];
 }
 
@@ -121,7 +121,7 @@ export const machineSpecFromHub = (s: hub.OpenStackMachineSpec): v1alpha6.OpenSt
   ports: each(s.ports, portFromHub),
   securityGroups: each(s.securityGroups, securityGroupParamV1alpha6FromHub),
   serverMetadata: maybe(s.serverMetadata, serverMetadataFromHub),
-  serverGroupID: s.serverGroup?.id,
+  serverGroupID: nonEmpty(s.serverGroup?.id),
   ...identityFromHub(s.identityRef, identityKind),
 });
 
@@ -153,10 +153,10 @@ export const clusterSpecToHub = (s: v1alpha6.OpenStackClusterSpec): hub.OpenStac
 export const clusterSpecFromHub = (s: hub.OpenStackClusterSpec): v1alpha6.OpenStackClusterSpec => ({
   ...clusterCommonFromHub(s),
   ...managedSubnetsFromHub(s.managedSubnets),
-  network: maybe(s.network, networkFromHub),
+  network: maybe(s.network, (network) => unlessEmpty(networkFromHub(network))),
   subnet: subnetsFromHub(s.subnets),
   externalRouterIPs: each(s.externalRouterIPs, externalRouterIPFromHub),
-  externalNetworkId: s.externalNetwork?.id,
+  externalNetworkId: nonEmpty(s.externalNetwork?.id),
   apiServerLoadBalancer: maybe(s.apiServerLoadBalancer, loadBalancerFromHub),
   ...managedSecurityGroupsFromHub(s.managedSecurityGroups),
   bastion: maybe(s.bastion, (b) => bastionFromHubWithInstanceIP(b, machineSpecFromHub)),
@@ -197,7 +197,7 @@ const bastionInstanceToHub = (i: v1alpha6.Instance): hub.BastionStatus => ({
 
 const bastionInstanceFromHub = (b: hub.BastionStatus): v1alpha6.Instance => ({
   ...bastionStatusCommon(b),
-  serverGroupID: b.resolved?.serverGroupID,
+  serverGroupID: nonEmpty(b.resolved?.serverGroupID),
 });
 
 export const clusterStatusToHub = (s: v1alpha6.OpenStackClusterStatus): hub.OpenStackClusterStatus => ({

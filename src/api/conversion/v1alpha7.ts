@@ -49,7 +49,7 @@ import {
   serverMetadataFromHub,
   serverMetadataToHub,
 } from "./machine.ts";
-import { each, maybe, nonEmpty, nonZero } from "./shared.ts";
+import { each, maybe, nonEmpty, nonZero, unlessEmpty } from "./shared.ts";
 
 /** The identityRef kind every CAPO release used. */
 export const identityKind = "Secret";
@@ -76,7 +76,7 @@ export const machineSpecFromHub = (s: hub.OpenStackMachineSpec): v1alpha7.OpenSt
   securityGroups: each(s.securityGroups, securityGroupFromHub),
   serverMetadata: maybe(s.serverMetadata, serverMetadataFromHub),
   additionalBlockDevices: each(s.additionalBlockDevices, blockDeviceFromHub),
-  serverGroupID: s.serverGroup?.id,
+  serverGroupID: nonEmpty(s.serverGroup?.id),
   ...identityFromHub(s.identityRef, identityKind),
 });
 
@@ -114,11 +114,11 @@ const clusterSpecFromHub = (s: hub.OpenStackClusterSpec): v1alpha7.OpenStackClus
   ...clusterCommonFromHub(s),
   ...managedSubnetsFromHub(s.managedSubnets),
   router: maybe(s.router, routerFromHub),
-  network: maybe(s.network, networkFromHub),
+  network: maybe(s.network, (network) => unlessEmpty(networkFromHub(network))),
   subnet: subnetsFromHub(s.subnets),
-  networkMtu: s.networkMTU,
+  networkMtu: nonZero(s.networkMTU),
   externalRouterIPs: each(s.externalRouterIPs, externalRouterIPFromHub),
-  externalNetworkId: s.externalNetwork?.id,
+  externalNetworkId: nonEmpty(s.externalNetwork?.id),
   apiServerLoadBalancer: maybe(s.apiServerLoadBalancer, loadBalancerFromHub),
   ...managedSecurityGroupsFromHub(s.managedSecurityGroups),
   bastion: maybe(s.bastion, (b) => bastionFromHubWithInstanceIP(b, machineSpecFromHub)),

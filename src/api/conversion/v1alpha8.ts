@@ -47,7 +47,7 @@ import {
   resolvedPortFromHub,
   resolvedPortToHub,
 } from "./machine.ts";
-import { each, maybe, nonZero, trueOnly } from "./shared.ts";
+import { each, maybe, nonEmpty, nonZero, trueOnly, unlessEmpty } from "./shared.ts";
 
 export const machineSpecToHub = (s: v1alpha8.OpenStackMachineSpec): hub.OpenStackMachineSpec => ({
   ...machineCommonToHub(s),
@@ -130,15 +130,18 @@ const clusterSpecFromHub = (s: hub.OpenStackClusterSpec): v1alpha8.OpenStackClus
   ...clusterCommonFromHub(s),
   managedSubnets: s.managedSubnets,
   router: maybe(s.router, routerFromHub),
-  network: maybe(s.network, networkFromHub),
+  network: maybe(s.network, (network) => unlessEmpty(networkFromHub(network))),
   subnets: each(s.subnets, subnetFromHub),
-  networkMtu: s.networkMTU,
+  networkMtu: nonZero(s.networkMTU),
   externalRouterIPs: each(s.externalRouterIPs, externalRouterIPFromHub),
-  externalNetwork: maybe(s.externalNetwork, networkFromHub),
-  disableExternalNetwork: s.disableExternalNetwork,
+  externalNetwork: maybe(s.externalNetwork, (network) => unlessEmpty(networkFromHub(network))),
+  disableExternalNetwork: trueOnly(s.disableExternalNetwork),
   apiServerLoadBalancer: maybe(s.apiServerLoadBalancer, loadBalancerFromHub),
   managedSecurityGroups: s.managedSecurityGroups,
-  bastion: maybe(s.bastion, (b) => ({ ...bastionFromHub(b, machineSpecFromHub), floatingIP: b.floatingIP })),
+  bastion: maybe(s.bastion, (b) => ({
+    ...bastionFromHub(b, machineSpecFromHub),
+    floatingIP: nonEmpty(b.floatingIP),
+  })),
   ...identityFromHub(s.identityRef, undefined),
 });
 
