@@ -10,6 +10,7 @@
 #   kube-apiserver=<pid>
 #
 # Usage: cleanup.sh [--all]     --all stops every environment, also those whose owner is still running.
+# Directories of environments are capo-envtest-* under $TMPDIR (default /tmp).
 set -euo pipefail
 
 run_dir=${CAPO_TS_CACHE:-$HOME/.cache/capo-ts}/envtest/run
@@ -58,8 +59,16 @@ reap() {
 	rm -f -- "$file"
 }
 
-[[ -d $run_dir ]] || exit 0
 shopt -s nullglob
 for file in "$run_dir"/*.pids; do
 	reap "$file"
+done
+
+# Directories without a pid file: their test process died before starting the processes, or they were kept
+# (CAPO_TS_ENVTEST_KEEP=1) for their logs. A day is long enough for either.
+for dir in "${TMPDIR:-/tmp}"/capo-envtest-*/; do
+	dir=${dir%/}
+	if [[ ! -e $run_dir/$(basename "$dir").pids && -n $(find "$dir" -maxdepth 0 -mmin +1440) ]]; then
+		rm -rf -- "$dir"
+	fi
 done

@@ -426,6 +426,8 @@ class Env implements KubeEnv {
   async restart(opts: { signal?: "SIGTERM" | "SIGKILL" } = {}): Promise<void> {
     if (this.stopped || !this.apiserver) throw new Error("envtest: restart() after stop()");
     await terminate(this.apiserver, opts.signal ?? "SIGTERM");
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a concurrent stop() sets it
+    if (this.stopped) throw new Error("envtest: stop() during restart()");
     this.apiserver = launch(this.paths.kubeApiserver, this.apiserverArgs(), this.apiserver.log);
     this.recordPids();
     const deadline = Date.now() + 60_000;
@@ -442,7 +444,7 @@ class Env implements KubeEnv {
     if (process.env.CAPO_TS_ENVTEST_KEEP === "1") {
       process.stderr.write(`envtest: kept ${this.dir}\n`);
     } else {
-      await rm(this.dir, { recursive: true, force: true });
+      await rm(this.dir, { recursive: true, force: true, maxRetries: 3 });
     }
   }
 
@@ -452,12 +454,17 @@ class Env implements KubeEnv {
     if (this.etcd) await terminate(this.etcd, "SIGTERM");
   }
 
-  /** For the exit hook: no waiting is possible there. */
+  /** For the exit hook, where nothing asynchronous runs any more. */
   killNow(): void {
-    this.apiserver?.child.kill("SIGKILL");
-    this.etcd?.child.kill("SIGKILL");
+    const procs = [this.apiserver, this.etcd].filter((proc) => proc !== undefined);
+    for (const proc of procs) proc.child.kill("SIGKILL");
+    // The directory may only go once nothing writes to it any more (a starting apiserver creates pki/).
+    const deadline = Date.now() + 5_000;
+    while (procs.some((proc) => processAlive(proc.pid)) && Date.now() < deadline) sleepSync(10);
     rmSync(this.pidFile, { force: true });
-    if (process.env.CAPO_TS_ENVTEST_KEEP !== "1") rmSync(this.dir, { recursive: true, force: true });
+    if (process.env.CAPO_TS_ENVTEST_KEEP !== "1") {
+      rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
+    }
   }
 
   private etcdArgs(): string[] {
@@ -498,6 +505,9 @@ class Env implements KubeEnv {
       "--enable-priority-and-fairness=false",
       "--endpoint-reconciler-type=none",
       "--profiling=false",
+      // On SIGTERM, end open watches at once instead of letting them hold the shutdown for --request-timeout
+      // (60 s): restart() and stop() take about a second with watches open.
+      "--shutdown-watch-termination-grace-period=2s",
       // /readyz then waits for the watch caches of built-in resources, which otherwise answer 429 at first.
       "--feature-gates=WatchCacheInitializationPostStartHook=true",
       ...this.extraArgs,
@@ -667,7 +677,11 @@ function guardProcessExit(): void {
   }
 }
 
-/** For tests of this module: whether `pid` is a live (non-zombie) process. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Whether `pid` is a live process (not gone, not a zombie waiting to be reaped). */
 export function processAlive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");

@@ -142,28 +142,30 @@ describe("envtest with Cluster API CRDs", () => {
     clusters.close();
   });
 
-  it("restart() ends open watches and serves the same data on the same port", async () => {
-    const before = { server: env.server, pids: env.pids };
-    const namespaces = await openWatch(env.kubeConfig, "/api/v1/namespaces");
-    await namespaces.next((e) => e.object.metadata?.name === "smoke");
-    const t0 = Date.now();
-    await env.restart();
-    console.log(`apiserver restarted in ${Date.now() - t0} ms`);
-    await namespaces.ended;
-    assert.equal(env.server, before.server);
-    assert.equal(env.pids.etcd, before.pids.etcd);
-    assert.notEqual(env.pids.apiserver, before.pids.apiserver);
-    assert.equal(processAlive(before.pids.apiserver), false);
-    const clusters = (await env.kubeConfig
-      .makeApiClient(CustomObjectsApi)
-      .listNamespacedCustomObject({ ...capi, namespace: "smoke" })) as {
-      items: { metadata: { name: string } }[];
-    };
-    assert.deepEqual(
-      clusters.items.map((c) => c.metadata.name),
-      ["c1"],
-    );
-  });
+  for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+    it(`restart(${signal}) ends open watches and serves the same data on the same port`, async () => {
+      const before = { server: env.server, pids: env.pids };
+      const namespaces = await openWatch(env.kubeConfig, "/api/v1/namespaces");
+      await namespaces.next((e) => e.object.metadata?.name === "smoke");
+      const t0 = Date.now();
+      await env.restart({ signal });
+      console.log(`apiserver restarted (${signal}) in ${Date.now() - t0} ms`);
+      await namespaces.ended;
+      assert.equal(env.server, before.server);
+      assert.equal(env.pids.etcd, before.pids.etcd);
+      assert.notEqual(env.pids.apiserver, before.pids.apiserver);
+      assert.equal(processAlive(before.pids.apiserver), false);
+      const clusters = (await env.kubeConfig
+        .makeApiClient(CustomObjectsApi)
+        .listNamespacedCustomObject({ ...capi, namespace: "smoke" })) as {
+        items: { metadata: { name: string } }[];
+      };
+      assert.deepEqual(
+        clusters.items.map((c) => c.metadata.name),
+        ["c1"],
+      );
+    });
+  }
 });
 
 describe("envtest lifecycle", () => {
