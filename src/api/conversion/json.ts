@@ -58,15 +58,27 @@ export function clone<T>(value: T): T {
  * length index by index; anything else that differs (scalars, types, array lengths, a key present on one
  * side only) is reported at its own path.
  */
-export function diffPaths(a: unknown, b: unknown, prefix: PathSegment[] = []): PathSegment[][] {
-  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
-    return a.flatMap((item, i) => diffPaths(item, b[i], [...prefix, i]));
+export function diffPaths(a: unknown, b: unknown): PathSegment[][] {
+  const found: PathSegment[][] = [];
+  const prefix: PathSegment[] = [];
+  const at = (segment: PathSegment, x: unknown, y: unknown) => {
+    prefix.push(segment);
+    walk(x, y);
+    prefix.pop();
+  };
+  function walk(x: unknown, y: unknown): void {
+    if (x === y) return;
+    if (Array.isArray(x) && Array.isArray(y) && x.length === y.length) {
+      for (let i = 0; i < x.length; i++) at(i, x[i], y[i]);
+    } else if (isObject(x) && isObject(y)) {
+      for (const key in x) if (x[key] !== undefined) at(key, x[key], y[key]);
+      for (const key in y) if (y[key] !== undefined && x[key] === undefined) found.push([...prefix, key]);
+    } else if (!deepEqual(x, y)) {
+      found.push([...prefix]);
+    }
   }
-  if (isObject(a) && isObject(b)) {
-    const keys = new Set([...definedKeys(a), ...definedKeys(b)]);
-    return [...keys].flatMap((key) => diffPaths(a[key], b[key], [...prefix, key]));
-  }
-  return deepEqual(a, b) ? [] : [prefix];
+  walk(a, b);
+  return found;
 }
 
 export function getAt(value: unknown, path: Path): unknown {
