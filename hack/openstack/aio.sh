@@ -6,6 +6,8 @@
 #        aio.sh stop     stop every service and wait for its processes to be gone
 #        aio.sh status   one line per service and per API-side check; exit 1 if anything is unhealthy
 #        aio.sh restart SERVICE...   stop the named services (see `status`), then start
+#        aio.sh reset    stop, then delete every database, queue, key, image and network namespace, so
+#                        that the next start begins from scratch (the packages stay installed)
 
 set -euo pipefail
 
@@ -35,6 +37,7 @@ cmd_start() {
   install_packages
   load_secrets
   prepare_dirs
+  init_mariadb_datadir
   render_configs
   write_rabbitmq_env
   setup_host_network
@@ -122,7 +125,7 @@ cmd_status() {
       bad=1
     fi
     port=$(service_port "$name" || true)
-    printf '%-28s %-8s %s\n' "$name" "$state" "${pid:+pid $pid}${port:+, port $port}"
+    printf '%-28s %-8s %s\n' "$name" "$state" "${pid:+pid $pid }${port:+port $port}"
   done
   echo "API checks:"
   if service_ready keystone; then
@@ -135,12 +138,25 @@ cmd_status() {
   return "$bad"
 }
 
+cmd_reset() {
+  cmd_stop
+  local ns
+  for ns in $(ip netns list | awk '$1 ~ /^(qrouter|qdhcp)-/ { print $1 }'); do ip netns delete "$ns"; done
+  for ns in $(ip -o link show | awk -F': ' '$2 ~ /^(brq|vxlan-|tap)/ { sub(/@.*/, "", $2); print $2 }'); do
+    ip link delete "$ns" 2>/dev/null || true
+  done
+  rm -rf /var/lib/mysql /var/lib/rabbitmq/mnesia /etc/keystone/fernet-keys /etc/keystone/credential-keys \
+    "$CLOUDS_YAML" "$STATE"
+  log "reset: the next start begins from scratch"
+}
+
 main() {
   [[ $(id -u) == 0 ]] || die "must run as root"
   mkdir -p "$LOG_DIR" "$RUN_DIR" "$STAMP_DIR"
   case ${1:-} in
     start) cmd_start ;;
     stop) cmd_stop ;;
+    reset) cmd_reset ;;
     status) cmd_status ;;
     restart)
       shift
@@ -151,7 +167,7 @@ main() {
       done
       cmd_start
       ;;
-    *) die "usage: $0 start|stop|status|restart SERVICE..." ;;
+    *) die "usage: $0 start|stop|status|reset|restart SERVICE..." ;;
   esac
 }
 

@@ -28,6 +28,14 @@ prepare_dirs() {
   mkdir -p /var/lib/neutron /var/lib/nova /var/lib/cinder /var/lib/octavia /var/log/neutron
 }
 
+# The package's postinst initialises the data directory; do it if someone wiped it since.
+init_mariadb_datadir() {
+  [[ -d /var/lib/mysql/mysql ]] && return 0
+  log "initialising MariaDB's data directory"
+  mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db >"$LOG_DIR/mariadb-install-db.log" 2>&1 ||
+    die "mariadb-install-db failed, see $LOG_DIR/mariadb-install-db.log"
+}
+
 bootstrap_mariadb() {
   stamped mariadb-users && return 0
   local sql="" db

@@ -53,6 +53,7 @@ reap_stale() {
   if [[ -n $pid && ! -e /proc/$pid ]] && group_alive "$pid"; then
     log "$1: killing leftover processes of a crashed run (group $pid)"
     kill -KILL -- "-$pid" 2>/dev/null || true
+    wait_for "leftovers of $1 to exit" 10 eval "! group_alive $pid"
   fi
   rm -f "$file"
 }

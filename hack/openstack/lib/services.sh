@@ -80,7 +80,12 @@ service_command() {
 is_uwsgi() { [[ $(service_command "$1") == uwsgi* ]]; }
 
 start_one() {
-  local cmd
+  local cmd port
+  service_alive "$1" && return 0
+  reap_stale "$1"
+  if port=$(service_port "$1") && port_open "$port"; then
+    die "$1: port $port is taken by a process that is not ours (see: ss -ltnp 'sport = :$port')"
+  fi
   read -ra cmd <<<"$(service_command "$1")"
   launch "$1" "${cmd[@]}"
 }
