@@ -25,3 +25,41 @@ use_project_node() {
   PATH="$PWD/node_modules/.bin:$PATH"
   export PATH
 }
+
+# Starts the two slow, independent set-up steps side by side: the envtest build and the OpenStack
+# all-in-one. Their logs go under $CAPO_TS_CACHE/logs; await_environments waits for both.
+start_environments() {
+  ENV_LOGS="$CAPO_TS_CACHE/logs"
+  mkdir -p "$ENV_LOGS"
+  log "building envtest binaries (log: $ENV_LOGS/envtest-build.log)"
+  bash hack/envtest/build.sh >"$ENV_LOGS/envtest-build.log" 2>&1 &
+  ENVTEST_PID=$!
+  log "starting the OpenStack all-in-one (log: $ENV_LOGS/aio-start.log)"
+  bash hack/openstack/aio.sh start >"$ENV_LOGS/aio-start.log" 2>&1 &
+  AIO_PID=$!
+}
+
+await_environments() {
+  await_step "envtest build" "$ENVTEST_PID" "$ENV_LOGS/envtest-build.log"
+  await_step "OpenStack all-in-one" "$AIO_PID" "$ENV_LOGS/aio-start.log"
+  bash hack/openstack/aio.sh status
+}
+
+await_step() { # name pid logfile
+  if ! wait "$2"; then
+    log "$1 failed; last lines of $3:"
+    tail -n 60 "$3" >&2
+    return 1
+  fi
+  log "$1 ready after ${SECONDS} s"
+}
+
+# Stops the all-in-one unless the caller asked to keep it (CAPO_TS_KEEP_ENV=1).
+stop_openstack_unless_kept() {
+  # Never stop it mid-install: an interrupted dpkg run breaks the next one.
+  [ -z "${AIO_PID:-}" ] || wait "$AIO_PID" 2>/dev/null || true
+  [ -z "${ENVTEST_PID:-}" ] || wait "$ENVTEST_PID" 2>/dev/null || true
+  if [ "${CAPO_TS_KEEP_ENV:-0}" != 1 ]; then
+    bash hack/openstack/aio.sh stop >"$ENV_LOGS/aio-stop.log" 2>&1 || log "aio stop failed: see $ENV_LOGS/aio-stop.log"
+  fi
+}
