@@ -55,7 +55,7 @@ binaries_stamp() {
 build_binaries() {
 	local stamp=$1 tmp t0
 	tmp=$(mktemp -d "$cache/.build.XXXXXX")
-	log "building kube-apiserver $KUBERNETES_VERSION and etcd $ETCD_VERSION (cold: ~10 min on 2 cores)"
+	log "building kube-apiserver $KUBERNETES_VERSION and etcd $ETCD_VERSION (cold: 10-16 min on 2 busy cores)"
 	t0=$(now)
 	(cd "$here" && go build -trimpath -ldflags="$apiserver_ldflags" -o "$tmp/kube-apiserver" \
 		k8s.io/kubernetes/cmd/kube-apiserver)

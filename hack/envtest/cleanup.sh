@@ -17,12 +17,13 @@ run_dir=${CAPO_TS_CACHE:-$HOME/.cache/capo-ts}/envtest/run
 all=0
 [[ ${1:-} == --all ]] && all=1
 
-# Field 22 of /proc/<pid>/stat, counted after the parenthesised command name, which may contain spaces.
+# Field 22 of /proc/<pid>/stat, counted after the parenthesised command name, which may contain spaces;
+# nothing for a zombie (dead, not yet reaped), which no longer owns anything.
 start_time() {
 	local stat fields
 	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
 	read -ra fields <<<"${stat##*) }"
-	printf '%s' "${fields[19]}"
+	[[ ${fields[0]} == Z ]] || printf '%s' "${fields[19]}"
 }
 
 # A pid is killed only if its command line names the environment's directory: pids get recycled.
