@@ -117,7 +117,7 @@ export const externalRouterIPFromHub = (ip: hub.ExternalRouterIPParam): v1alpha7
 });
 
 /** A value APIEndpoint in the alphas: the zero endpoint means "not set yet". */
-export const endpointToHub = (endpoint: APIEndpoint | undefined): APIEndpoint | undefined =>
+const endpointToHub = (endpoint: APIEndpoint | undefined): APIEndpoint | undefined =>
   endpoint === undefined || (nonEmpty(endpoint.host) === undefined && nonZero(endpoint.port) === undefined)
     ? undefined
     : endpoint;
@@ -136,19 +136,8 @@ type CommonSpec = Pick<
   | "controlPlaneAvailabilityZones"
 > & { controlPlaneOmitAvailabilityZone?: boolean };
 
-export const clusterCommonToHub = (s: CommonSpec) => ({
-  disableAPIServerFloatingIP: trueOnly(s.disableAPIServerFloatingIP),
-  apiServerFloatingIP: nonEmpty(s.apiServerFloatingIP),
-  apiServerFixedIP: nonEmpty(s.apiServerFixedIP),
-  apiServerPort: nonZero(s.apiServerPort),
-  disablePortSecurity: trueOnly(s.disablePortSecurity),
-  tags: s.tags,
-  controlPlaneEndpoint: endpointToHub(s.controlPlaneEndpoint),
-  controlPlaneAvailabilityZones: s.controlPlaneAvailabilityZones,
-  controlPlaneOmitAvailabilityZone: trueOnly(s.controlPlaneOmitAvailabilityZone),
-});
-
-export const clusterCommonFromHub = (s: hub.OpenStackClusterSpec): CommonSpec => ({
+/** The same names on both sides; zero values are "unset" in the alphas and absent in v1beta1. */
+export const clusterCommon = (s: CommonSpec): CommonSpec => ({
   disableAPIServerFloatingIP: trueOnly(s.disableAPIServerFloatingIP),
   apiServerFloatingIP: nonEmpty(s.apiServerFloatingIP),
   apiServerFixedIP: nonEmpty(s.apiServerFixedIP),
@@ -219,15 +208,21 @@ export const loadBalancerStatusFromHub = (lb: hub.LoadBalancer): OldLoadBalancer
   return rest;
 };
 
-export const securityGroupStatusToHub = (group: { name: string; id: string }): hub.SecurityGroupStatus => ({
-  name: group.name,
-  id: group.id,
-});
+interface SecurityGroupStatuses<G> {
+  controlPlaneSecurityGroup?: G;
+  workerSecurityGroup?: G;
+  bastionSecurityGroup?: G;
+}
 
-export const securityGroupStatusFromHub = (group: hub.SecurityGroupStatus): v1alpha7.SecurityGroup => ({
-  name: group.name,
-  id: group.id,
-});
+/** The three security groups' status keeps only name and id in every direction (rules are gone in v1beta1). */
+export function securityGroupStatuses(s: SecurityGroupStatuses<{ name: string; id: string }>) {
+  const status = (group: { name: string; id: string }) => ({ name: group.name, id: group.id });
+  return {
+    controlPlaneSecurityGroup: maybe(s.controlPlaneSecurityGroup, status),
+    workerSecurityGroup: maybe(s.workerSecurityGroup, status),
+    bastionSecurityGroup: maybe(s.bastionSecurityGroup, status),
+  };
+}
 
 type BastionStatusCommon = v1alpha7.BastionStatus;
 

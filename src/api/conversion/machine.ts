@@ -66,29 +66,25 @@ export const rootVolumeFromHub = (v: hub.RootVolume): v1alpha5.RootVolume => ({
   availabilityZone: volumeZoneFromHub(v.availabilityZone),
 });
 
-export const blockDeviceToHub = (d: v1alpha7.AdditionalBlockDevice): hub.AdditionalBlockDevice => ({
-  name: d.name,
-  sizeGiB: d.sizeGiB,
-  storage: {
-    type: d.storage.type,
-    volume: maybe(d.storage.volume, (v) => ({
-      type: v.type,
-      availabilityZone: volumeZoneToHub(v.availabilityZone),
-    })),
-  },
-});
+interface BlockDevice<Zone> {
+  name: string;
+  sizeGiB: number;
+  storage: { type: string; volume?: { type?: string; availabilityZone?: Zone } };
+}
 
-export const blockDeviceFromHub = (d: hub.AdditionalBlockDevice): v1alpha7.AdditionalBlockDevice => ({
-  name: d.name,
-  sizeGiB: d.sizeGiB,
-  storage: {
-    type: d.storage.type,
-    volume: maybe(d.storage.volume, (v) => ({
-      type: v.type,
-      availabilityZone: volumeZoneFromHub(v.availabilityZone),
-    })),
-  },
-});
+function blockDevice<From, To>(d: BlockDevice<From>, zone: (z: From | undefined) => To): BlockDevice<To> {
+  const volume = maybe(d.storage.volume, (v) => ({
+    type: v.type,
+    availabilityZone: zone(v.availabilityZone),
+  }));
+  return { name: d.name, sizeGiB: d.sizeGiB, storage: { type: d.storage.type, volume } };
+}
+
+export const blockDeviceToHub = (d: v1alpha7.AdditionalBlockDevice): hub.AdditionalBlockDevice =>
+  blockDevice(d, volumeZoneToHub);
+
+export const blockDeviceFromHub = (d: hub.AdditionalBlockDevice): v1alpha7.AdditionalBlockDevice =>
+  blockDevice(d, volumeZoneFromHub);
 
 // --- server metadata -------------------------------------------------------------------------------------
 

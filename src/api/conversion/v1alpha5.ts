@@ -10,7 +10,7 @@ import type * as v1alpha5 from "../v1alpha5/index.ts";
 import type * as v1alpha6 from "../v1alpha6/index.ts";
 import { spokeConversions } from "./kinds.ts";
 import { each, maybe, unlessEmpty } from "./shared.ts";
-import { machineStatus } from "./v1alpha7.ts";
+import { legacyMachineStatus } from "./legacy.ts";
 import {
   clusterSpecFromHub as clusterSpecFromHub6,
   clusterSpecToHub,
@@ -58,5 +58,5 @@ export const conversions = spokeConversions({
   clusterSpec: { toHub: clusterSpecToHub, fromHub: clusterSpecFromHub },
   clusterStatus: { toHub: clusterStatusToHub, fromHub: clusterStatusFromHub },
   machineSpec: { toHub: machineSpecToHub, fromHub: machineSpecFromHub },
-  machineStatus,
+  machineStatus: legacyMachineStatus,
 });

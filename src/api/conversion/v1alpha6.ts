@@ -3,28 +3,8 @@
 // whose network carries the subnet, router and load balancer.
 import type * as hub from "../v1beta1/index.ts";
 import type * as v1alpha6 from "../v1alpha6/index.ts";
+import { bastionStatusCommon, loadBalancerStatusFromHub, securityGroupStatuses } from "./cluster.ts";
 import {
-  bastionFromHubWithInstanceIP,
-  bastionStatusCommon,
-  bastionToHub,
-  clusterCommonFromHub,
-  clusterCommonToHub,
-  loadBalancerFromHub,
-  loadBalancerStatusFromHub,
-  loadBalancerToHub,
-  managedSecurityGroupsFromHub,
-  managedSecurityGroupsToHub,
-  managedSubnetsFromHub,
-  managedSubnetsToHub,
-  securityGroupStatusFromHub,
-  securityGroupStatusToHub,
-  subnetsFromHub,
-  subnetsToHub,
-} from "./cluster.ts";
-import {
-  imageNameFromHub,
-  imageNameToHub,
-  networkFromHub,
   networkToHub,
   securityGroupParamV1alpha6FromHub,
   securityGroupParamV1alpha6ToHub,
@@ -34,18 +14,14 @@ import {
 } from "./filters.ts";
 import { spokeConversions } from "./kinds.ts";
 import {
-  clusterIdentityToHub,
-  identityFromHub,
-  machineCommonFromHub,
-  machineCommonToHub,
-  machineIdentityToHub,
-  portCommonFromHub,
-  portCommonToHub,
-  serverMetadataFromHub,
-  serverMetadataToHub,
-} from "./machine.ts";
+  legacyClusterFromHub,
+  legacyClusterToHub,
+  legacyMachineFromHub,
+  legacyMachineStatus,
+  legacyMachineToHub,
+} from "./legacy.ts";
+import { machineCommonFromHub, machineCommonToHub, portCommonFromHub, portCommonToHub } from "./machine.ts";
 import { each, maybe, nonEmpty, unlessEmpty } from "./shared.ts";
-import { externalNetworkIDToHub, identityKind, machineStatus, serverGroupIDToHub } from "./v1alpha7.ts";
 
 // --- ports -----------------------------------------------------------------------------------------------
 
@@ -107,22 +83,16 @@ function portsToHub(s: v1alpha6.OpenStackMachineSpec): hub.PortOpts[] | undefine
 
 export const machineSpecToHub = (s: v1alpha6.OpenStackMachineSpec): hub.OpenStackMachineSpec => ({
   ...machineCommonToHub(s),
-  image: imageNameToHub(s.image, s.imageUUID),
+  ...legacyMachineToHub(s),
   ports: portsToHub(s),
   securityGroups: each(s.securityGroups, securityGroupParamV1alpha6ToHub),
-  serverMetadata: maybe(s.serverMetadata, serverMetadataToHub),
-  serverGroup: serverGroupIDToHub(s.serverGroupID),
-  identityRef: machineIdentityToHub(s.cloudName, s.identityRef),
 });
 
 export const machineSpecFromHub = (s: hub.OpenStackMachineSpec): v1alpha6.OpenStackMachineSpec => ({
   ...machineCommonFromHub(s),
-  ...imageNameFromHub(s.image),
+  ...legacyMachineFromHub(s),
   ports: each(s.ports, portFromHub),
   securityGroups: each(s.securityGroups, securityGroupParamV1alpha6FromHub),
-  serverMetadata: maybe(s.serverMetadata, serverMetadataFromHub),
-  serverGroupID: nonEmpty(s.serverGroup?.id),
-  ...identityFromHub(s.identityRef, identityKind),
 });
 
 // --- cluster spec ----------------------------------------------------------------------------------------
@@ -138,29 +108,13 @@ const externalRouterIPFromHub = (ip: hub.ExternalRouterIPParam): v1alpha6.Extern
 });
 
 export const clusterSpecToHub = (s: v1alpha6.OpenStackClusterSpec): hub.OpenStackClusterSpec => ({
-  ...clusterCommonToHub(s),
-  managedSubnets: managedSubnetsToHub(s.nodeCidr, s.dnsNameservers),
-  network: valueFilterToHub(s.network, networkToHub),
-  subnets: subnetsToHub(s.subnet),
+  ...legacyClusterToHub(s, machineSpecToHub),
   externalRouterIPs: each(s.externalRouterIPs, externalRouterIPToHub),
-  externalNetwork: externalNetworkIDToHub(s.externalNetworkId),
-  apiServerLoadBalancer: loadBalancerToHub(s.apiServerLoadBalancer),
-  managedSecurityGroups: managedSecurityGroupsToHub(s.managedSecurityGroups, s.allowAllInClusterTraffic),
-  bastion: maybe(s.bastion, (b) => bastionToHub(b, machineSpecToHub, b.instance?.floatingIP)),
-  identityRef: clusterIdentityToHub(s.cloudName, s.identityRef),
 });
 
 export const clusterSpecFromHub = (s: hub.OpenStackClusterSpec): v1alpha6.OpenStackClusterSpec => ({
-  ...clusterCommonFromHub(s),
-  ...managedSubnetsFromHub(s.managedSubnets),
-  network: maybe(s.network, (network) => unlessEmpty(networkFromHub(network))),
-  subnet: subnetsFromHub(s.subnets),
+  ...legacyClusterFromHub(s, machineSpecFromHub),
   externalRouterIPs: each(s.externalRouterIPs, externalRouterIPFromHub),
-  externalNetworkId: nonEmpty(s.externalNetwork?.id),
-  apiServerLoadBalancer: maybe(s.apiServerLoadBalancer, loadBalancerFromHub),
-  ...managedSecurityGroupsFromHub(s.managedSecurityGroups),
-  bastion: maybe(s.bastion, (b) => bastionFromHubWithInstanceIP(b, machineSpecFromHub)),
-  ...identityFromHub(s.identityRef, identityKind),
 });
 
 // --- cluster status --------------------------------------------------------------------------------------
@@ -207,9 +161,7 @@ export const clusterStatusToHub = (s: v1alpha6.OpenStackClusterStatus): hub.Open
   router: s.network?.router,
   apiServerLoadBalancer: s.network?.apiServerLoadBalancer,
   failureDomains: s.failureDomains,
-  controlPlaneSecurityGroup: maybe(s.controlPlaneSecurityGroup, securityGroupStatusToHub),
-  workerSecurityGroup: maybe(s.workerSecurityGroup, securityGroupStatusToHub),
-  bastionSecurityGroup: maybe(s.bastionSecurityGroup, securityGroupStatusToHub),
+  ...securityGroupStatuses(s),
   bastion: maybe(s.bastion, bastionInstanceToHub),
   failureReason: s.failureReason,
   failureMessage: s.failureMessage,
@@ -220,9 +172,7 @@ export const clusterStatusFromHub = (s: hub.OpenStackClusterStatus): v1alpha6.Op
   network: networkFromHubStatus(s),
   externalNetwork: maybe(s.externalNetwork, (n) => ({ name: n.name, id: n.id, tags: n.tags })),
   failureDomains: s.failureDomains,
-  controlPlaneSecurityGroup: maybe(s.controlPlaneSecurityGroup, securityGroupStatusFromHub),
-  workerSecurityGroup: maybe(s.workerSecurityGroup, securityGroupStatusFromHub),
-  bastionSecurityGroup: maybe(s.bastionSecurityGroup, securityGroupStatusFromHub),
+  ...securityGroupStatuses(s),
   bastion: maybe(s.bastion, bastionInstanceFromHub),
   failureReason: s.failureReason,
   failureMessage: s.failureMessage,
@@ -232,5 +182,5 @@ export const conversions = spokeConversions({
   clusterSpec: { toHub: clusterSpecToHub, fromHub: clusterSpecFromHub },
   clusterStatus: { toHub: clusterStatusToHub, fromHub: clusterStatusFromHub },
   machineSpec: { toHub: machineSpecToHub, fromHub: machineSpecFromHub },
-  machineStatus,
+  machineStatus: legacyMachineStatus,
 });

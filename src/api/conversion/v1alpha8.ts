@@ -8,15 +8,14 @@ import {
   bastionFromHub,
   bastionStatusCommon,
   bastionToHub,
-  clusterCommonFromHub,
-  clusterCommonToHub,
+  clusterCommon,
   clusterStatusCommon,
   externalRouterIPFromHub,
   externalRouterIPToHub,
   loadBalancerFromHub,
   loadBalancerStatusFromHub,
   loadBalancerToHub,
-  securityGroupStatusToHub,
+  securityGroupStatuses,
 } from "./cluster.ts";
 import {
   imageFromHub,
@@ -111,7 +110,7 @@ const machineStatusFromHub = (s: hub.OpenStackMachineStatus): v1alpha8.OpenStack
 });
 
 const clusterSpecToHub = (s: v1alpha8.OpenStackClusterSpec): hub.OpenStackClusterSpec => ({
-  ...clusterCommonToHub(s),
+  ...clusterCommon(s),
   managedSubnets: s.managedSubnets,
   router: maybe(s.router, routerToHub),
   network: valueFilterToHub(s.network, networkToHub),
@@ -127,7 +126,7 @@ const clusterSpecToHub = (s: v1alpha8.OpenStackClusterSpec): hub.OpenStackCluste
 });
 
 const clusterSpecFromHub = (s: hub.OpenStackClusterSpec): v1alpha8.OpenStackClusterSpec => ({
-  ...clusterCommonFromHub(s),
+  ...clusterCommon(s),
   managedSubnets: s.managedSubnets,
   router: maybe(s.router, routerFromHub),
   network: maybe(s.network, (network) => unlessEmpty(networkFromHub(network))),
@@ -157,27 +156,17 @@ const bastionStatusFromHub = (b: hub.BastionStatus): v1alpha8.BastionStatus => (
   dependentResources: maybe(b.resources, resources.fromHub),
 });
 
-/** v1alpha8 reported each security group's rules; v1beta1 does not. */
-const securityGroupStatusFromHub = (g: hub.SecurityGroupStatus): v1alpha8.SecurityGroupStatus => ({
-  name: g.name,
-  id: g.id,
-});
-
 const clusterStatusToHub = (s: v1alpha8.OpenStackClusterStatus): hub.OpenStackClusterStatus => ({
   ...clusterStatusCommon(s),
+  ...securityGroupStatuses(s),
   apiServerLoadBalancer: s.apiServerLoadBalancer,
-  controlPlaneSecurityGroup: maybe(s.controlPlaneSecurityGroup, securityGroupStatusToHub),
-  workerSecurityGroup: maybe(s.workerSecurityGroup, securityGroupStatusToHub),
-  bastionSecurityGroup: maybe(s.bastionSecurityGroup, securityGroupStatusToHub),
   bastion: maybe(s.bastion, bastionStatusToHub),
 });
 
 const clusterStatusFromHub = (s: hub.OpenStackClusterStatus): v1alpha8.OpenStackClusterStatus => ({
   ...clusterStatusCommon(s),
+  ...securityGroupStatuses(s),
   apiServerLoadBalancer: maybe(s.apiServerLoadBalancer, loadBalancerStatusFromHub),
-  controlPlaneSecurityGroup: maybe(s.controlPlaneSecurityGroup, securityGroupStatusFromHub),
-  workerSecurityGroup: maybe(s.workerSecurityGroup, securityGroupStatusFromHub),
-  bastionSecurityGroup: maybe(s.bastionSecurityGroup, securityGroupStatusFromHub),
   bastion: maybe(s.bastion, bastionStatusFromHub),
 });
 
