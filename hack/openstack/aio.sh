@@ -47,26 +47,29 @@ cmd_start() {
 
   local name
   for name in "${INFRA_SERVICES[@]}"; do start_one "$name"; done
-  wait_ready "${INFRA_SERVICES[@]}"
+  wait_ready mariadb
   bootstrap_mariadb
-  bootstrap_rabbitmq
-  log "infrastructure up ($((SECONDS - t0))s)"
-
-  # Keystone and its seeding go first, while the other schemas migrate alongside.
+  # Schemas migrate in the background; Keystone needs only MariaDB and memcached, not RabbitMQ.
   migrate_all &
   local migrations=$!
   bootstrap_keystone
   start_one keystone
-  wait_ready keystone
-  once seed-identity aio_py identity
+  wait_ready memcached rabbitmq
+  bootstrap_rabbitmq
+  log "infrastructure up ($((SECONDS - t0))s)"
+
+  if ! stamped seed-identity; then
+    wait_ready keystone
+    once seed-identity aio_py identity
+  fi
   wait "$migrations" || die "database migrations failed"
-  log "keystone up, schemas migrated ($((SECONDS - t0))s)"
+  log "schemas migrated ($((SECONDS - t0))s)"
 
   for name in "${API_SERVICES[@]}" "${WORKER_SERVICES[@]}"; do start_one "$name"; done
   once rpc-queues wait_for "RPC queues ${AGENT_QUEUES[*]}" 180 queues_exist "${AGENT_QUEUES[@]}"
   for name in "${AGENT_SERVICES[@]}"; do start_one "$name"; done
   wait_ready "${API_SERVICES[@]}" "${WORKER_SERVICES[@]}" "${AGENT_SERVICES[@]}"
-  log "services up ($((SECONDS - t0))s)"
+  log "processes up ($((SECONDS - t0))s)"
 
   once seed-resources aio_py resources
   aio_py clouds "$CLOUDS_YAML"
@@ -98,6 +101,10 @@ cmd_stop() {
   wait "${pids[@]}"
   stop_dhcp_servers
   for name in memcached rabbitmq mariadb; do stop_one "$name"; done
+  local port
+  for name in "${ALL_SERVICES[@]}"; do
+    if port=$(service_port "$name") && port_open "$port"; then log "warning: port $port ($name) is still taken"; fi
+  done
   log "stopped"
 }
 

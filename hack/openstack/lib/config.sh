@@ -34,7 +34,8 @@ render() {
       "@authtoken "*@) line=$(authtoken_block "${line:11:-1}") ;;
       *@*@*)
         local var
-        for var in DB_URL TRANSPORT_URL STATE REGION SERVICE_PASSWORD OCTAVIA_CERT_PASSPHRASE PHYS_PUBLIC; do
+        for var in DB_URL TRANSPORT_URL STATE REGION SERVICE_PASSWORD OCTAVIA_CERT_PASSPHRASE PHYS_PUBLIC \
+          OPENSTACK_FAILURE_DOMAIN OPENSTACK_FAILURE_DOMAIN_ALT; do
           line=${line//@$var@/${!var}}
         done
         ;;

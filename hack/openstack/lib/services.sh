@@ -55,7 +55,9 @@ service_command() {
         --max-connections=2000 --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 \
         --performance-schema=OFF
       ;;
-    rabbitmq) echo rabbitmq-server ;;
+    # Debian's wrapper switches user with su, whose child leaves our process group and session.
+    rabbitmq) echo setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups env HOME=/var/lib/rabbitmq \
+      /usr/lib/rabbitmq/bin/rabbitmq-server ;;
     memcached) echo memcached -u memcache -l "$HOST_IP" -p 11211 -m 64 -c 4096 ;;
     keystone) uwsgi_command 5000 /usr/bin/keystone-wsgi-public 2 ;;
     placement-api) uwsgi_command 8778 /usr/bin/placement-api 1 ;;
