@@ -32,6 +32,10 @@ export interface WebhookServerOptions {
   keyName?: string;
   /** How often the certificate files are checked for renewal. */
   certPollMs?: number;
+  /** `--tls-min-version`; TLS 1.2 unless told otherwise, as controller-runtime. */
+  minVersion?: "TLSv1.2" | "TLSv1.3";
+  /** `--tls-cipher-suites`, in OpenSSL's names; Node's defaults when unset. */
+  ciphers?: string;
   logger?: WebhookLogger;
 }
 
@@ -118,7 +122,11 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const keyName = options.keyName ?? "tls.key";
   const logger = options.logger;
   const server = createServer(
-    { ...loadCertificate(certDir, certName, keyName), minVersion: "TLSv1.2" },
+    {
+      ...loadCertificate(certDir, certName, keyName),
+      minVersion: options.minVersion ?? "TLSv1.2",
+      ...(options.ciphers === undefined ? {} : { ciphers: options.ciphers }),
+    },
     requestHandler(routes(options), logger),
   );
   const files = [join(certDir, certName), join(certDir, keyName)];
