@@ -176,7 +176,10 @@ export class Session {
         nothingCreated: () => Promise.resolve(true),
       });
     } catch (e) {
-      if (e instanceof HttpError) throw new AuthenticationError(e, c.authUrl, describePrincipal(c.auth));
+      // A refusal names who was refused; a Keystone or gateway failure (5xx) stays what it is.
+      if (e instanceof HttpError && e.status < 500) {
+        throw new AuthenticationError(e, c.authUrl, describePrincipal(c.auth));
+      }
       throw e;
     }
     const token = parseToken(header(res.headers, "x-subject-token"), res.text);
