@@ -7,6 +7,7 @@ Called by aio.sh with passwords and seed names in the environment:
   aio.py status      one line per service check; exit 1 if any fails
   aio.py clouds FILE write clouds.yaml
 """
+import datetime
 import os
 import subprocess
 import sys
@@ -43,6 +44,23 @@ FLAVORS = [  # name, vcpus, ram MiB, disk GiB
     ("m1.large", 4, 8192, 80),
 ]
 COMPUTE_HOSTS = {"aio-compute-1": E["OPENSTACK_FAILURE_DOMAIN"], "aio-compute-2": E["OPENSTACK_FAILURE_DOMAIN_ALT"]}
+
+# Services and agents that report to their API: (binary or agent type, host, the aio.sh service sending it).
+# Hosts are set in conf/ (nova.conf and cinder.conf: aio; neutron.conf: aio-compute-1) and config.sh.
+REPORTING = [
+    ("nova-conductor", "aio", "nova-conductor"),
+    ("nova-scheduler", "aio", "nova-scheduler"),
+    ("nova-compute", "aio-compute-1", "nova-compute-1"),
+    ("nova-compute", "aio-compute-2", "nova-compute-2"),
+    ("cinder-scheduler", "aio", "cinder-scheduler"),
+    ("cinder-volume", "aio@fake1", "cinder-volume"),
+    ("cinder-volume", "aio@fake2", "cinder-volume"),
+    ("Linux bridge agent", "aio-compute-1", "neutron-linuxbridge-agent"),
+    ("Linux bridge agent", "aio-compute-2", "neutron-linuxbridge-agent-2"),
+    ("L3 agent", "aio-compute-1", "neutron-l3-agent"),
+    ("DHCP agent", "aio-compute-1", "neutron-dhcp-agent"),
+]
+RUN_DIR = "/var/lib/capo-ts-aio/run"
 
 
 class Cloud:
@@ -187,6 +205,20 @@ def ensure_image(c, name, path):
                headers={"Content-Type": "application/octet-stream"})
 
 
+def parse_utc(timestamp):
+    """API timestamps are UTC without a zone: '2026-11-25T08:42:21.000000' or '2026-11-25 08:42:28'."""
+    return datetime.datetime.fromisoformat(timestamp).replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def started_at(service):
+    """When the process in the service's PID file ("pid start-ticks") started, as a Unix time."""
+    with open(f"{RUN_DIR}/{service}.pid") as f:
+        ticks = int(f.read().split()[1])
+    with open("/proc/stat") as f:
+        boot = next(int(line.split()[1]) for line in f if line.startswith("btime "))
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
+
+
 def status():
     """Checks that every registered service and agent is up, as the APIs see them."""
     checks = []
@@ -207,28 +239,25 @@ def status():
         print(f"  {'keystone token':<34} FAILED  {e}")
         return 1
 
-    def services(service, path, key, binary, want):
-        rows = [s for s in c.get(service, path)[key] if s["binary"] == binary]
-        up = sorted(s["host"] for s in rows if s["state"] == "up" and s["status"] == "enabled")
-        if len(up) < want:
-            raise RuntimeError(f"{len(up)}/{want} up: {[(s['host'], s['state'], s['status']) for s in rows]}")
-        return ", ".join(f"{h}" for h in up)
+    records = {}  # (binary or agent type, host) -> (up, heartbeat)
+    for service in ("compute", "volumev3"):
+        for r in c.get(service, "/os-services")["services"]:
+            records[(r["binary"], r["host"])] = (r["state"] == "up" and r["status"] == "enabled", r["updated_at"])
+    for a in c.get("network", "/v2.0/agents")["agents"]:
+        records[(a["agent_type"], a["host"])] = (a["alive"] and a["admin_state_up"], a["heartbeat_timestamp"])
 
-    for binary, want in [("nova-conductor", 1), ("nova-scheduler", 1), ("nova-compute", 2)]:
-        check(f"compute service {binary}", lambda b=binary, w=want: services("compute", "/os-services", "services", b, w))
-    for binary, want in [("cinder-scheduler", 1), ("cinder-volume", 2)]:
-        check(f"volume service {binary}", lambda b=binary, w=want: services("volumev3", "/os-services", "services", b, w))
+    def fresh(kind, host, process):
+        up, heartbeat = records.get((kind, host), (False, None))
+        if not up:
+            raise RuntimeError("down" if heartbeat else "not registered")
+        # Right after a restart the last run's heartbeat still counts as up: wait for one of this process.
+        age = time.time() - parse_utc(heartbeat)
+        if parse_utc(heartbeat) < started_at(process) - 1:
+            raise RuntimeError(f"no heartbeat since {process} started (last {age:.0f}s ago)")
+        return f"heartbeat {age:.0f}s ago"
 
-    def agent(kind, hosts):
-        rows = [a for a in c.get("network", "/v2.0/agents")["agents"] if a["agent_type"] == kind]
-        alive = sorted(a["host"] for a in rows if a["alive"] and a["admin_state_up"])
-        if not set(hosts) <= set(alive):
-            raise RuntimeError(f"alive on {alive or 'no host'}, want {hosts}")
-        return ", ".join(alive)
-
-    hosts = sorted(COMPUTE_HOSTS)
-    for kind, want in (("Linux bridge agent", hosts), ("L3 agent", hosts[:1]), ("DHCP agent", hosts[:1])):
-        check(f"network agent {kind}", lambda k=kind, w=want: agent(k, w))
+    for kind, host, process in REPORTING:
+        check(f"{kind} {host}", lambda k=kind, h=host, p=process: fresh(k, h, p))
 
     def providers():
         rps = c.get("placement", "/resource_providers")["resource_providers"]
