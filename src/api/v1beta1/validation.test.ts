@@ -10,6 +10,11 @@ import type {
   OpenStackMachineTemplate,
 } from "./index.ts";
 import {
+  openStackClusterTemplateWarnings,
+  openStackClusterWarnings,
+  openStackMachineTemplateWarnings,
+  openStackMachineWarnings,
+  updateWarnings,
   validateOpenStackCluster,
   validateOpenStackClusterTemplateUpdate,
   validateOpenStackClusterUpdate,
@@ -56,14 +61,11 @@ describe("OpenStackCluster create", () => {
     assert.deepEqual(validateOpenStackCluster(cluster()), []);
   });
 
-  it("requires a non-empty identityRef, for the cluster and the bastion", () => {
+  it("accepts an empty identityRef, as CAPO v0.10 does (conversion produces it for old manifests)", () => {
     const bastion = { spec: machineSpec({ identityRef: { name: "x", cloudName: "" } }) };
     assert.deepEqual(
-      messages(validateOpenStackCluster(cluster({ identityRef: { name: "", cloudName: "c" }, bastion }))),
-      [
-        "spec.identityRef.name: Required value: must not be empty",
-        "spec.bastion.spec.identityRef.cloudName: Required value: must not be empty",
-      ],
+      validateOpenStackCluster(cluster({ identityRef: { name: "", cloudName: "" }, bastion })),
+      [],
     );
   });
 
@@ -302,17 +304,36 @@ describe("OpenStackMachine", () => {
     );
   });
 
-  it("only knows Local and Volume block devices", () => {
+  it("accepts an unknown block device type with a warning, new warnings only on update", () => {
+    const local = machine({
+      additionalBlockDevices: [{ name: "d", sizeGiB: 1, storage: { type: "local" } }],
+    });
+    const warning =
+      'spec.additionalBlockDevices[0].storage.type: Unsupported value: "local": supported values: "Local", "Volume"; the controller cannot create this device';
+    assert.deepEqual(validateOpenStackMachine(local), []);
+    assert.deepEqual(messages(openStackMachineWarnings(local)), [warning]);
+    assert.deepEqual(openStackMachineWarnings(machine()), []);
+    assert.deepEqual(messages(updateWarnings(openStackMachineWarnings, machine(), local)), [warning]);
+    assert.deepEqual(updateWarnings(openStackMachineWarnings, local, local), []);
+  });
+
+  it("warns about block device types in templates and the bastion", () => {
+    const spec = machineSpec({ additionalBlockDevices: [{ name: "d", sizeGiB: 1, storage: { type: "x" } }] });
+    const field = (warnings: FieldError[]) => warnings.map((w) => w.field);
+    assert.deepEqual(field(openStackClusterWarnings(cluster({ bastion: { spec } }))), [
+      "spec.bastion.spec.additionalBlockDevices[0].storage.type",
+    ]);
     assert.deepEqual(
-      messages(
-        validateOpenStackMachine(
-          machine({ additionalBlockDevices: [{ name: "d", sizeGiB: 1, storage: { type: "local" } }] }),
-        ),
+      field(
+        openStackClusterTemplateWarnings({
+          spec: { template: { spec: cluster({ bastion: { spec } }).spec! } },
+        }),
       ),
-      [
-        'spec.additionalBlockDevices[0].storage.type: Unsupported value: "local": supported values: "Local", "Volume"',
-      ],
+      ["spec.template.spec.bastion.spec.additionalBlockDevices[0].storage.type"],
     );
+    assert.deepEqual(field(openStackMachineTemplateWarnings({ spec: { template: { spec } } })), [
+      "spec.template.spec.additionalBlockDevices[0].storage.type",
+    ]);
   });
 
   it("lets providerID be set once and identityRef change", () => {

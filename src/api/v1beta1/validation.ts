@@ -9,23 +9,21 @@
 //  - On update, spec rules are ratcheted: only errors the old object did not have are reported, so that an
 //    object admitted before a rule existed can still get its mutable fields (providerID, status-driven
 //    fields) updated by the controllers.
-//  - SecurityGroupRuleSpec direction/etherType and BlockDeviceStorage type are checked against their known
-//    values (CAPO's v1beta1 CRD left them free strings until v0.13; Neutron/Nova reject anything else late).
+//  - SecurityGroupRuleSpec direction/etherType are checked against their known values (CAPO's v1beta1 CRD
+//    left them free strings until v0.13; Neutron rejects anything else late).
 //  - Empty lists/objects compare equal to absent ones in immutability checks (see semanticEqual).
-//  - identityRef name and cloudName must not be empty (CAPO's CRD requires that from v0.14 on).
+//
+// Where we match CAPO v0.10 although later CAPO is stricter: a manifest CAPO v0.10 accepted must apply here.
+//  - An empty identityRef name/cloudName is accepted (conversion from the old versions produces it for a
+//    cluster without credentials; CAPO's CRD requires minLength 1 from v0.14). The controller reports it.
+//  - An unknown BlockDeviceStorage type (the book's own example writes `local`) is accepted with a warning:
+//    no CRD of the versions we serve has an enum on it, and only the controller can act on it.
 import { semanticEqual } from "../common/compare.ts";
-import {
-  forbidden,
-  formatFieldError,
-  notSupported,
-  required,
-  type FieldError,
-} from "../common/field-errors.ts";
+import { forbidden, formatFieldError, notSupported, type FieldError } from "../common/field-errors.ts";
 import type {
   OpenStackCluster,
   OpenStackClusterSpec,
   OpenStackClusterTemplate,
-  OpenStackIdentityReference,
   OpenStackMachine,
   OpenStackMachineSpec,
   OpenStackMachineTemplate,
@@ -81,18 +79,10 @@ function securityGroupRuleErrors(
   return errors;
 }
 
-/** An identityRef with an empty name or cloud name can never resolve (CAPO enforces minLength 1 from v0.14). */
-function identityRefErrors(ref: OpenStackIdentityReference | undefined, path: string): FieldError[] {
-  if (ref === undefined) return [];
-  return (["name", "cloudName"] as const)
-    .filter((key) => ref[key] === "")
-    .map((key) => required(`${path}.${key}`, "must not be empty"));
-}
-
 /** Rules of a machine spec (OpenStackMachine, OpenStackMachineTemplate and the bastion). */
 export function machineSpecErrors(spec: OpenStackMachineSpec | undefined, path: string): FieldError[] {
   if (spec === undefined) return [];
-  const errors = identityRefErrors(spec.identityRef, `${path}.identityRef`);
+  const errors: FieldError[] = [];
   const devices = spec.additionalBlockDevices ?? [];
   if (spec.rootVolume !== undefined && devices.some((d) => d.name === rootVolumeName)) {
     errors.push(
@@ -102,17 +92,6 @@ export function machineSpecErrors(spec: OpenStackMachineSpec | undefined, path: 
       ),
     );
   }
-  devices.forEach((device, i) => {
-    if (!(blockDeviceTypes as readonly string[]).includes(device.storage.type)) {
-      errors.push(
-        notSupported(
-          `${path}.additionalBlockDevices[${i}].storage.type`,
-          device.storage.type,
-          blockDeviceTypes,
-        ),
-      );
-    }
-  });
   (spec.ports ?? []).forEach((port, i) => {
     if (port.disablePortSecurity === true && isSet(port.securityGroups)) {
       errors.push(
@@ -130,7 +109,6 @@ export function machineSpecErrors(spec: OpenStackMachineSpec | undefined, path: 
 export function clusterSpecErrors(spec: OpenStackClusterSpec | undefined, path: string): FieldError[] {
   if (spec === undefined) return [];
   return [
-    ...identityRefErrors(spec.identityRef, `${path}.identityRef`),
     ...securityGroupRuleErrors(
       spec.managedSecurityGroups?.allNodesSecurityGroupRules,
       `${path}.managedSecurityGroups.allNodesSecurityGroupRules`,
@@ -143,6 +121,39 @@ export function clusterSpecErrors(spec: OpenStackClusterSpec | undefined, path: 
 function ratchet(next: FieldError[], previous: FieldError[]): FieldError[] {
   const known = new Set(previous.map(formatFieldError));
   return next.filter((e) => !known.has(formatFieldError(e)));
+}
+
+// ---- warnings ---------------------------------------------------------------------------------------------
+// Values admitted as written that the controller cannot act on: the admission response carries them to the
+// user (kubectl prints them) instead of rejecting a manifest CAPO accepts.
+
+function machineSpecWarnings(spec: OpenStackMachineSpec | undefined, path: string): FieldError[] {
+  return (spec?.additionalBlockDevices ?? []).flatMap((device, i) => {
+    if ((blockDeviceTypes as readonly string[]).includes(device.storage.type)) return [];
+    const error = notSupported(
+      `${path}.additionalBlockDevices[${i}].storage.type`,
+      device.storage.type,
+      blockDeviceTypes,
+    );
+    return [{ ...error, detail: `${error.detail}; the controller cannot create this device` }];
+  });
+}
+
+const clusterSpecWarnings = (spec: OpenStackClusterSpec | undefined, path: string) =>
+  machineSpecWarnings(spec?.bastion?.spec, `${path}.bastion.spec`);
+
+export const openStackClusterWarnings = (cluster: OpenStackCluster): FieldError[] =>
+  clusterSpecWarnings(cluster.spec, "spec");
+export const openStackClusterTemplateWarnings = (template: OpenStackClusterTemplate): FieldError[] =>
+  clusterSpecWarnings(template.spec?.template.spec, "spec.template.spec");
+export const openStackMachineWarnings = (machine: OpenStackMachine): FieldError[] =>
+  machineSpecWarnings(machine.spec, "spec");
+export const openStackMachineTemplateWarnings = (template: OpenStackMachineTemplate): FieldError[] =>
+  machineSpecWarnings(template.spec?.template.spec, "spec.template.spec");
+
+/** The warnings of an update: only those the old object did not have, as for the spec rules. */
+export function updateWarnings<T>(warnings: (obj: T) => FieldError[], previous: T, next: T): FieldError[] {
+  return ratchet(warnings(next), warnings(previous));
 }
 
 // ---- OpenStackCluster -----------------------------------------------------------------------------------
