@@ -14,6 +14,8 @@ export interface BookFixture {
   documented?: KubeObject;
   /** Dotted paths of `input` the apiserver prunes as unknown fields. */
   pruned?: string[];
+  /** The warnings our admission webhooks return when `input` is created. */
+  warnings?: string[];
   hub: { spec?: unknown; status?: unknown };
 }
 

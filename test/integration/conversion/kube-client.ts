@@ -12,6 +12,19 @@ import { ConversionPath, webhookPath } from "../../../src/webhooks/index.ts";
 export interface Response {
   status: number;
   body: unknown;
+  /** The texts of the response's `Warning` headers (admission webhook warnings, deprecated versions). */
+  warnings: string[];
+}
+
+/** The texts of `Warning: 299 - "text"` headers, unquoted. */
+function warningTexts(rawHeaders: string[]): string[] {
+  const texts: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() !== "warning") continue;
+    const quoted = /^\d{3} \S+ "((?:[^"\\]|\\.)*)"/.exec(rawHeaders[i + 1] ?? "")?.[1];
+    if (quoted !== undefined) texts.push(quoted.replace(/\\(.)/g, "$1"));
+  }
+  return texts;
 }
 
 export class KubeClient {
@@ -44,7 +57,7 @@ export class KubeClient {
           } catch {
             // not JSON: keep the text
           }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
+          resolve({ status: res.statusCode ?? 0, body: parsed, warnings: warningTexts(res.rawHeaders) });
         });
       });
       req.on("timeout", () => req.destroy(new Error(`${method} ${path}: timed out`)));
@@ -54,12 +67,7 @@ export class KubeClient {
   }
 
   /** Like request, but waits out 429s (a watch cache still initialising) and throws unless the status is 2xx. */
-  async must(
-    method: string,
-    path: string,
-    body?: unknown,
-    contentType?: string,
-  ): Promise<Record<string, unknown>> {
+  async mustRespond(method: string, path: string, body?: unknown, contentType?: string): Promise<Response> {
     let res = await this.request(method, path, body, contentType);
     for (let i = 0; res.status === 429 && i < 30; i++) {
       await sleep(500);
@@ -68,7 +76,17 @@ export class KubeClient {
     if (res.status < 200 || res.status >= 300) {
       throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
     }
-    return res.body as Record<string, unknown>;
+    return res;
+  }
+
+  /** mustRespond's body. */
+  async must(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<Record<string, unknown>> {
+    return (await this.mustRespond(method, path, body, contentType)).body as Record<string, unknown>;
   }
 }
 
