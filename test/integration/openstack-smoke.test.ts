@@ -1,6 +1,6 @@
 // The OpenStack all-in-one (hack/openstack/aio.sh) end to end over plain HTTP, as CAPO's member user: Keystone
-// and the catalog, then a network, subnet and port, a server and a load balancer, each taken to a usable state
-// and deleted. Every resource carries a per-run name prefix; `after` deletes whatever a failed test left and
+// and the catalog, then a network, subnet and port, a server, a server booted from a root volume and a load
+// balancer, each taken to a usable state and deleted. Every resource carries a per-run name prefix; `after` deletes whatever a failed test left and
 // checks that nothing with the prefix remains.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -139,6 +139,7 @@ describe("OpenStack all-in-one smoke", { timeout: 600_000 }, () => {
     );
     left.push(...named((await call<{ ports: { name: string }[] }>("network", "GET", "/v2.0/ports")).ports));
     left.push(...named((await call<{ servers: { name: string }[] }>("compute", "GET", "/servers")).servers));
+    left.push(...named((await call<{ volumes: { name: string }[] }>("volumev3", "GET", "/volumes")).volumes));
     left.push(
       ...named(
         (await call<{ loadbalancers: { name: string }[] }>("load-balancer", "GET", "/v2/lbaas/loadbalancers"))
@@ -237,6 +238,80 @@ describe("OpenStack all-in-one smoke", { timeout: 600_000 }, () => {
         (await call<{ ports: unknown[] }>("network", "GET", `/v2.0/ports?device_id=${server.id}`)).ports,
       (p) => p.length === 0,
     );
+  });
+
+  it("boots a server from a root volume made from the image, as CAPO does, and deletes both", async () => {
+    const net = await createNetwork(`${PREFIX}-bfv-net`);
+    const flavorRef = await idByName(
+      "compute",
+      "/flavors",
+      "flavors",
+      seed.OPENSTACK_BASTION_MACHINE_FLAVOR!,
+    );
+    const imageName = seed.OPENSTACK_IMAGE_NAME!;
+    const imageRef = await idByName("image", `/v2/images?name=${imageName}`, "images", imageName);
+    const { volume } = await call<{ volume: { id: string } }>("volumev3", "POST", "/volumes", {
+      volume: {
+        name: `${PREFIX}-root`,
+        size: 2,
+        imageRef,
+        availability_zone: seed.OPENSTACK_FAILURE_DOMAIN_ALT,
+      },
+    });
+    deleteLater("volumev3", `/volumes/${volume.id}`);
+    const volumeStatus = async () =>
+      (
+        await call<{ volume: { status: string; bootable: string } }>(
+          "volumev3",
+          "GET",
+          `/volumes/${volume.id}`,
+        )
+      ).volume;
+    const ready = await waitFor(
+      "volume available",
+      volumeStatus,
+      (v) => v.status === "available" || v.status === "error",
+    );
+    assert.deepEqual([ready.status, ready.bootable], ["available", "true"]);
+
+    const { server } = await call<{ server: { id: string } }>("compute", "POST", "/servers", {
+      server: {
+        name: `${PREFIX}-bfv`,
+        flavorRef,
+        imageRef: "",
+        availability_zone: seed.OPENSTACK_FAILURE_DOMAIN_ALT,
+        networks: [{ uuid: net.networkId }],
+        block_device_mapping_v2: [
+          {
+            uuid: volume.id,
+            source_type: "volume",
+            destination_type: "volume",
+            boot_index: 0,
+            delete_on_termination: true,
+          },
+        ],
+      },
+    });
+    deleteLater("compute", `/servers/${server.id}`);
+    const active = await waitFor(
+      "server ACTIVE",
+      async () =>
+        (
+          await call<{ server: { status: string; fault?: unknown; "OS-EXT-AZ:availability_zone": string } }>(
+            "compute",
+            "GET",
+            `/servers/${server.id}`,
+          )
+        ).server,
+      (s) => s.status === "ACTIVE" || s.status === "ERROR",
+    );
+    assert.equal(active.status, "ACTIVE", `server fault: ${JSON.stringify(active.fault)}`);
+    assert.equal(active["OS-EXT-AZ:availability_zone"], seed.OPENSTACK_FAILURE_DOMAIN_ALT);
+    assert.equal((await volumeStatus()).status, "in-use");
+
+    await call("compute", "DELETE", `/servers/${server.id}`);
+    await waitGone("compute", `/servers/${server.id}`);
+    await waitGone("volumev3", `/volumes/${volume.id}`);
   });
 
   it("takes a load balancer with a listener to ACTIVE and deletes it with cascade", async () => {
