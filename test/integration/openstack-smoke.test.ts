@@ -1,7 +1,7 @@
 // The OpenStack all-in-one (hack/openstack/aio.sh) end to end over plain HTTP, as CAPO's member user: Keystone
 // and the catalog, then a network, subnet and port, a server, a server booted from a root volume and a load
-// balancer, each taken to a usable state and deleted. Every resource carries a per-run name prefix; `after` deletes whatever a failed test left and
-// checks that nothing with the prefix remains.
+// balancer, each taken to a usable state and deleted. Every resource carries a per-run name prefix; `after`
+// deletes whatever a failed test left and checks that nothing with the prefix remains.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
