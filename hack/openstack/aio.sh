@@ -147,10 +147,10 @@ cmd_status() {
 
 cmd_reset() {
   cmd_stop
-  local ns
+  local ns dev
   for ns in $(ip netns list | awk '$1 ~ /^(qrouter|qdhcp)-/ { print $1 }'); do ip netns delete "$ns"; done
-  for ns in $(ip -o link show | awk -F': ' '$2 ~ /^(brq|vxlan-|tap)/ { sub(/@.*/, "", $2); print $2 }'); do
-    ip link delete "$ns" 2>/dev/null || true
+  for dev in $(ip -o link show | awk -F': ' '$2 ~ /^(brq|vxlan-|tap)/ { sub(/@.*/, "", $2); print $2 }'); do
+    ip link delete "$dev" 2>/dev/null || true
   done
   rm -rf /var/lib/mysql /var/lib/rabbitmq/mnesia /etc/keystone/fernet-keys /etc/keystone/credential-keys \
     "$CLOUDS_YAML" "$STATE"

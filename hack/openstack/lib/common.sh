@@ -23,7 +23,7 @@ stamp() { mkdir -p "$STAMP_DIR" && touch "$STAMP_DIR/$1"; }
 load_secrets() {
   if [[ ! -s $SECRETS ]]; then
     mkdir -p "$STATE"
-    local umask_was
+    local umask_was name
     umask_was=$(umask)
     umask 077
     {
@@ -49,7 +49,6 @@ wait_for() {
 }
 
 port_open() { (exec 3<>"/dev/tcp/$HOST_IP/$1") 2>/dev/null; }
-port_free() { ! port_open "$1"; }
 
 PHYS_PUBLIC=capo-pub0
 PHYS_PUBLIC_PEER=capo-pub1

@@ -46,6 +46,14 @@ uwsgi_command() {
 
 py_service() { echo "$1" --config-file "/etc/$2"; }
 
+# A neutron binary with neutron.conf and the named files under /etc/neutron.
+neutron_service() {
+  local bin=$1 file args=(--config-file /etc/neutron/neutron.conf)
+  shift
+  for file in "$@"; do args+=(--config-file "/etc/neutron/$file"); done
+  echo "$bin" "${args[@]}"
+}
+
 # Prints the command line of a service (words are never quoted: no path here has spaces).
 service_command() {
   local n=${1##*-}
@@ -68,12 +76,16 @@ service_command() {
     # Our plugins (lib/python/) must be importable.
     cinder-volume) echo env "PYTHONPATH=$HERE/lib/python" "$(py_service "$1" cinder/cinder.conf)" ;;
     nova-conductor | nova-scheduler) py_service "$1" nova/nova.conf ;;
-    nova-compute-[0-9]) echo "$HERE/bin/nova-compute" --config-file /etc/nova/nova.conf --config-file "/etc/nova/nova-compute-$n.conf" ;;
-    neutron-server) echo neutron-server --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini ;;
-    neutron-linuxbridge-agent) echo neutron-linuxbridge-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/linuxbridge_agent.ini ;;
-    neutron-linuxbridge-agent-2) echo neutron-linuxbridge-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/linuxbridge_agent.ini --config-file /etc/neutron/plugins/ml2/linuxbridge_agent-2.ini ;;
-    neutron-l3-agent) echo neutron-l3-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/l3_agent.ini ;;
-    neutron-dhcp-agent) echo neutron-dhcp-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/dhcp_agent.ini ;;
+    nova-compute-[0-9])
+      echo "$HERE/bin/nova-compute" --config-file /etc/nova/nova.conf --config-file "/etc/nova/nova-compute-$n.conf"
+      ;;
+    neutron-server) neutron_service neutron-server plugins/ml2/ml2_conf.ini ;;
+    neutron-linuxbridge-agent) neutron_service "$1" plugins/ml2/linuxbridge_agent.ini ;;
+    neutron-linuxbridge-agent-2)
+      neutron_service neutron-linuxbridge-agent plugins/ml2/linuxbridge_agent.ini plugins/ml2/linuxbridge_agent-2.ini
+      ;;
+    neutron-l3-agent) neutron_service "$1" l3_agent.ini ;;
+    neutron-dhcp-agent) neutron_service "$1" dhcp_agent.ini ;;
     octavia-worker) echo env "PYTHONPATH=$HERE/lib/python" "$(py_service "$1" octavia/octavia.conf)" ;;
     *) die "unknown service $1" ;;
   esac
@@ -112,13 +124,12 @@ http_ok() {
   [[ $code =~ ^[234] ]]
 }
 
-# Do all the named RabbitMQ queues exist (with at least $MIN_CONSUMERS consumers, default 0)?
+# Do all the named RabbitMQ queues exist?
 queues_exist() {
   local listing q
-  listing=$(rabbitmqctl -q list_queues name consumers 2>/dev/null) || return 1
+  listing=$(rabbitmqctl -q list_queues name 2>/dev/null) || return 1
   for q in "$@"; do
-    awk -v q="$q" -v min="${MIN_CONSUMERS:-0}" '$1 == q && $2 >= min { found = 1 } END { exit !found }' \
-      <<<"$listing" || return 1
+    grep -qxF "$q" <<<"$listing" || return 1
   done
 }
 
