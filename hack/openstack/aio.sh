@@ -21,7 +21,7 @@ source "$HERE/lib/services.sh"
 # Runs lib/aio.py with the secrets it needs in its environment only.
 aio_py() {
   ADMIN_PASSWORD=$ADMIN_PASSWORD DEMO_PASSWORD=$DEMO_PASSWORD SERVICE_PASSWORD=$SERVICE_PASSWORD \
-    AIO_IMAGE_FILE=$STATE/data/image.qcow2 /usr/bin/python3 "$HERE/lib/aio.py" "$@"
+    AIO_IMAGE_FILE=$IMAGE_FILE /usr/bin/python3 "$HERE/lib/aio.py" "$@"
 }
 
 once() {
@@ -43,7 +43,7 @@ cmd_start() {
   setup_host_network
   make_octavia_ca
   make_keypair
-  make_image_file >/dev/null
+  make_image_file
 
   local name
   for name in "${INFRA_SERVICES[@]}"; do start_one "$name"; done

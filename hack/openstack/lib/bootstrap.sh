@@ -38,7 +38,7 @@ init_mariadb_datadir() {
 
 bootstrap_mariadb() {
   stamped mariadb-users && return 0
-  local sql="" db
+  local sql="" db host
   for db in "${OS_DATABASES[@]}"; do
     sql+="CREATE DATABASE IF NOT EXISTS $db CHARACTER SET utf8mb4;"
   done
@@ -74,11 +74,12 @@ bootstrap_keystone() {
   migrate keystone keystone_setup || die "keystone setup failed"
 }
 
+# Steps chained with && : these run as an `if` condition (in migrate), where set -e does not apply.
 keystone_setup() {
-  keystone-manage db_sync
-  keystone-manage fernet_setup --keystone-user root --keystone-group root
-  keystone-manage credential_setup --keystone-user root --keystone-group root
-  keystone-manage bootstrap --bootstrap-password "$ADMIN_PASSWORD" \
+  keystone-manage db_sync &&
+    keystone-manage fernet_setup --keystone-user root --keystone-group root &&
+    keystone-manage credential_setup --keystone-user root --keystone-group root &&
+    keystone-manage bootstrap --bootstrap-password "$ADMIN_PASSWORD" \
     --bootstrap-admin-url "$KEYSTONE_URL/" --bootstrap-internal-url "$KEYSTONE_URL/" \
     --bootstrap-public-url "$KEYSTONE_URL/" --bootstrap-region-id "$REGION"
 }
@@ -97,13 +98,13 @@ migrate() {
 }
 
 migrate_nova() {
-  nova-manage api_db sync
-  nova-manage cell_v2 map_cell0 --database_connection "mysql+pymysql://openstack:$DB_PASSWORD@$HOST_IP/nova_cell0"
-  nova-manage cell_v2 list_cells | grep -q ' cell1 ' || nova-manage cell_v2 create_cell --name cell1
-  nova-manage db sync
+  nova-manage api_db sync &&
+    nova-manage cell_v2 map_cell0 --database_connection "mysql+pymysql://openstack:$DB_PASSWORD@$HOST_IP/nova_cell0" &&
+    { [[ $(nova-manage cell_v2 list_cells) == *" cell1 "* ]] || nova-manage cell_v2 create_cell --name cell1; } &&
+    nova-manage db sync
 }
 
-# Schema migrations run in parallel: neutron's alone takes about two minutes.
+# Schema migrations run in parallel; neutron's and nova's are the long ones.
 migrate_all() {
   local pids=() rc=0
   migrate neutron neutron-db-manage --config-file /etc/neutron/neutron.conf \
@@ -134,9 +135,7 @@ make_octavia_ca() {
 
 # An image file the fake virt driver never reads: a sparse 1 GiB qcow2 of a few hundred KiB.
 make_image_file() {
-  local file=$STATE/data/image.qcow2
-  [[ -s $file ]] || qemu-img create -q -f qcow2 "$file" 1G
-  echo "$file"
+  [[ -s $IMAGE_FILE ]] || qemu-img create -q -f qcow2 "$IMAGE_FILE" 1G
 }
 
 make_keypair() {

@@ -5,6 +5,7 @@ LOG_DIR=$STATE/log
 RUN_DIR=$STATE/run
 STAMP_DIR=$STATE/stamps
 SECRETS=$STATE/secrets.env
+IMAGE_FILE=$STATE/data/image.qcow2
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CONF_SRC=$HERE/conf
 CLOUDS_YAML=${CAPO_TS_CLOUDS_YAML:-/etc/openstack/clouds.yaml}

@@ -8,7 +8,7 @@ AIO_PACKAGES=(
   keystone glance-api placement-api
   nova-api nova-conductor nova-scheduler nova-common
   neutron-server neutron-linuxbridge-agent neutron-l3-agent neutron-dhcp-agent
-  octavia-api octavia-worker octavia-health-manager octavia-housekeeping
+  octavia-api octavia-worker
   cinder-api cinder-scheduler cinder-volume
   openssl openssh-client qemu-utils curl iproute2 bridge-utils ebtables iptables conntrack sudo
 )
