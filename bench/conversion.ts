@@ -4,7 +4,7 @@
 // (keep-alive, one object per review, as the apiserver sends for a GET) and the rate for list-sized reviews.
 import { Agent, request } from "node:https";
 import { parseArgs } from "node:util";
-import { generateTestCertificates } from "../test/integration/conversion/certs.ts";
+import { generateTestCertificates } from "../test/env/certs.ts";
 import { converter, type KubeObject } from "../src/api/conversion/index.ts";
 import { startWebhooks } from "../src/webhooks/index.ts";
 

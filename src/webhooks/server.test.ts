@@ -4,7 +4,7 @@ import { copyFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { generateTestCertificates } from "../../test/integration/conversion/certs.ts";
+import { generateTestCertificates } from "../../test/env/certs.ts";
 import { kindNames, type KindName } from "../api/common/kinds.ts";
 import { createConverter, type SpokeConversions } from "../api/conversion/convert.ts";
 import type { KindAdmission } from "./admission.ts";

@@ -8,7 +8,7 @@ import { Group, KindNames, type KindName } from "../../../src/api/common/kinds.t
 import { converter, DataAnnotation, type KubeObject } from "../../../src/api/conversion/index.ts";
 import { startWebhooks, type WebhookServer } from "../../../src/webhooks/index.ts";
 import { startKube, type KubeEnv } from "../../env/kube.ts";
-import { generateTestCertificates } from "./certs.ts";
+import { generateTestCertificates } from "../../env/certs.ts";
 import { loadBookFixtures, missingFrom, withoutPruned, type BookFixture } from "./fixtures.ts";
 import {
   admissionWebhooks,
@@ -16,6 +16,7 @@ import {
   installAdmissionWebhooks,
   installCRDs,
   KubeClient,
+  waitForAdmission,
 } from "./kube-client.ts";
 
 const namespace = "default";
@@ -164,27 +165,3 @@ describe("book CRD Changes examples on a real apiserver", () => {
     );
   });
 });
-
-/** Webhook configurations reach the apiserver's admission chain asynchronously: wait until ours answers. */
-async function waitForAdmission(client: KubeClient): Promise<void> {
-  const probe = {
-    apiVersion: `${Group}/v1beta1`,
-    kind: "OpenStackMachineTemplate",
-    metadata: { name: "admission-probe" },
-    spec: {
-      template: {
-        spec: { flavor: "f", image: { id: "f23bf9c1-8c66-4383-b474-ada1d1960149" }, providerID: "x" },
-      },
-    },
-  };
-  for (let i = 0; i < 300; i++) {
-    const res = await client.request(
-      "POST",
-      `${path("v1beta1", "OpenStackMachineTemplate")}?dryRun=All`,
-      probe,
-    );
-    if (res.status === 422 && JSON.stringify(res.body).includes("cannot be set in templates")) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("the validating webhook never answered");
-}

@@ -179,3 +179,24 @@ export async function installAdmissionWebhooks(
     await client.must("POST", `/apis/admissionregistration.k8s.io/v1/${plural}`, config);
   }
 }
+
+/** Webhook configurations reach the apiserver's admission chain asynchronously: wait until ours answers. */
+export async function waitForAdmission(client: KubeClient, namespace = "default"): Promise<void> {
+  const probe = {
+    apiVersion: `${Group}/v1beta1`,
+    kind: "OpenStackMachineTemplate",
+    metadata: { name: "admission-probe" },
+    spec: {
+      template: {
+        spec: { flavor: "f", image: { id: "f23bf9c1-8c66-4383-b474-ada1d1960149" }, providerID: "x" },
+      },
+    },
+  };
+  const url = `/apis/${Group}/v1beta1/namespaces/${namespace}/${KindNames.OpenStackMachineTemplate.plural}?dryRun=All`;
+  for (let i = 0; i < 300; i++) {
+    const res = await client.request("POST", url, probe);
+    if (res.status === 422 && JSON.stringify(res.body).includes("cannot be set in templates")) return;
+    await sleep(100);
+  }
+  throw new Error("the validating webhook never answered");
+}
