@@ -1,8 +1,10 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync, symlinkSync } from "node:fs";
 import { request } from "node:https";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect, type SecureVersion } from "node:tls";
 import { setTimeout as sleep } from "node:timers/promises";
 import { generateTestCertificates } from "../../test/env/certs.ts";
 import { kindNames, type KindName } from "../api/common/kinds.ts";
@@ -27,6 +29,19 @@ function post(port: number, ca: string, path: string, body: unknown, contentType
     );
     req.on("error", reject);
     req.end(typeof body === "string" ? body : JSON.stringify(body));
+  });
+}
+
+/** Whether a handshake trusting `ca` succeeds, with the client's highest TLS version capped. */
+function handshake(port: number, ca: string, maxVersion: SecureVersion = "TLSv1.3") {
+  return new Promise<boolean>((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port, ca, servername: "localhost", maxVersion }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on("error", () => {
+      resolve(false);
+    });
   });
 }
 
@@ -232,5 +247,73 @@ describe("webhook server", () => {
       await sleep(50);
     }
     assert.fail("the renewed certificate was never served");
+  });
+});
+
+describe("webhook server certificates and readiness", () => {
+  const options = {
+    converter,
+    admission: Object.fromEntries(kindNames.map((k) => [k, admission])) as Record<KindName, KindAdmission>,
+    port: 0,
+    host: "127.0.0.1",
+  };
+
+  it("does not start without its certificate, naming the directory", async () => {
+    const certDir = mkdtempSync(join(tmpdir(), "capo-ts-no-certs-"));
+    await assert.rejects(startWebhookServer({ ...options, certDir }), (error: Error) => {
+      assert.equal(
+        error.message,
+        `cannot load the webhook serving certificate from ${certDir} (tls.crt, tls.key)`,
+      );
+      assert.match(String(error.cause), /ENOENT: no such file or directory, open '.*\/tls\.crt'/);
+      return true;
+    });
+  });
+
+  it("is reachable while it serves, and not after close", async () => {
+    const server = await startWebhookServer({
+      ...options,
+      certDir: generateTestCertificates("reachable").certDir,
+    });
+    assert.equal(await server.reachable(), true);
+    await server.close();
+    assert.equal(await server.reachable(), false);
+  });
+
+  it("serves a Secret volume's swapped certificate at once, keeping the minimum TLS version", async () => {
+    // The kubelet's layout: tls.crt -> ..data/tls.crt, ..data -> ..<timestamp>/, swapped by a rename.
+    const certDir = mkdtempSync(join(tmpdir(), "capo-ts-swap-"));
+    const version = (name: string, from: string) => {
+      mkdirSync(join(certDir, name));
+      for (const file of ["tls.crt", "tls.key"]) copyFileSync(join(from, file), join(certDir, name, file));
+    };
+    const first = generateTestCertificates("swap-first");
+    const second = generateTestCertificates("swap-second");
+    version("..v1", first.certDir);
+    symlinkSync("..v1", join(certDir, "..data"));
+    for (const file of ["tls.crt", "tls.key"]) symlinkSync(join("..data", file), join(certDir, file));
+    // The poll is far slower than the test: only the directory watch can pick the change up in time.
+    const server = await startWebhookServer({
+      ...options,
+      certDir,
+      certPollMs: 60_000,
+      minVersion: "TLSv1.3",
+    });
+    try {
+      assert.equal(await handshake(server.port, first.caPem), true);
+      assert.equal(await handshake(server.port, first.caPem, "TLSv1.2"), false);
+      version("..v2", second.certDir);
+      symlinkSync("..v2", join(certDir, "..data_tmp"));
+      renameSync(join(certDir, "..data_tmp"), join(certDir, "..data"));
+      let renewed = false;
+      for (let i = 0; i < 40 && !renewed; i++) {
+        await sleep(50);
+        renewed = await handshake(server.port, second.caPem);
+      }
+      assert.ok(renewed, "the swapped certificate is served within 2 s");
+      assert.equal(await handshake(server.port, second.caPem, "TLSv1.2"), false, "still TLS 1.3 only");
+    } finally {
+      await server.close();
+    }
   });
 });

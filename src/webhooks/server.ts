@@ -1,26 +1,21 @@
 // The webhook HTTPS server: conversion and admission endpoints on one port, serving the certificate found
 // in the cert dir (tls.crt/tls.key, as cert-manager and controller-runtime lay it out) and picking up a
 // renewed certificate without a restart.
-import { readFileSync, unwatchFile, watchFile } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
-import type { SecureContextOptions } from "node:tls";
+import { connect } from "node:tls";
 import { Group, KindNames, type KindName } from "../api/common/kinds.ts";
 import { HubVersion, type Converter } from "../api/conversion/convert.ts";
+import type { Logger } from "../runtime/log.ts";
 import { reviewAdmission, type KindAdmission } from "./admission.ts";
+import { loadKeyPair, watchKeyPair } from "./certwatcher.ts";
 import { BadRequestError, reviewConversion } from "./conversion.ts";
 
 export const DefaultWebhookPort = 9443;
 export const DefaultCertDir = "/tmp/k8s-webhook-server/serving-certs";
 /** The apiserver sends a whole list in one ConversionReview; allow far more than one object's 1.5 MB. */
 const maxBodyBytes = 64 * 1024 * 1024;
-
-export interface WebhookLogger {
-  info(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
 
 export interface WebhookServerOptions {
   converter: Converter;
@@ -30,18 +25,20 @@ export interface WebhookServerOptions {
   certDir?: string;
   certName?: string;
   keyName?: string;
-  /** How often the certificate files are checked for renewal. */
+  /** How often the certificate files are polled for renewal (a directory watch also reacts at once). */
   certPollMs?: number;
   /** `--tls-min-version`; TLS 1.2 unless told otherwise, as controller-runtime. */
   minVersion?: "TLSv1.2" | "TLSv1.3";
   /** `--tls-cipher-suites`, in OpenSSL's names; Node's defaults when unset. */
   ciphers?: string;
-  logger?: WebhookLogger;
+  logger?: Logger;
 }
 
 export interface WebhookServer {
   readonly server: Server;
   readonly port: number;
+  /** Whether a TLS handshake with the server succeeds: controller-runtime's StartedChecker, for /readyz. */
+  reachable(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -87,7 +84,7 @@ function send(res: ServerResponse, code: number, body: unknown): void {
   res.end(text);
 }
 
-function requestHandler(table: Map<string, Handler>, logger: WebhookLogger | undefined) {
+function requestHandler(table: Map<string, Handler>, logger: Logger | undefined) {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "https://webhook").pathname;
     const handler = table.get(path);
@@ -103,7 +100,7 @@ function requestHandler(table: Map<string, Handler>, logger: WebhookLogger | und
         send(res, 200, handler(await readJson(req)));
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        if (!(error instanceof BadRequestError)) logger?.error({ path, err: message }, "webhook failed");
+        if (!(error instanceof BadRequestError)) logger?.error(error, "webhook failed", { path });
         send(res, error instanceof BadRequestError ? 400 : 500, `${message}\n`);
       }
     }
@@ -111,53 +108,68 @@ function requestHandler(table: Map<string, Handler>, logger: WebhookLogger | und
   return (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
 }
 
-function loadCertificate(certDir: string, certName: string, keyName: string): SecureContextOptions {
-  return { cert: readFileSync(join(certDir, certName)), key: readFileSync(join(certDir, keyName)) };
-}
-
-/** Starts listening; resolves once the port is bound. */
-export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
-  const certDir = options.certDir ?? DefaultCertDir;
-  const certName = options.certName ?? "tls.crt";
-  const keyName = options.keyName ?? "tls.key";
-  const logger = options.logger;
-  const server = createServer(
-    {
-      ...loadCertificate(certDir, certName, keyName),
-      minVersion: options.minVersion ?? "TLSv1.2",
-      ...(options.ciphers === undefined ? {} : { ciphers: options.ciphers }),
-    },
-    requestHandler(routes(options), logger),
-  );
-  const files = [join(certDir, certName), join(certDir, keyName)];
-  const reload = () => {
-    try {
-      server.setSecureContext(loadCertificate(certDir, certName, keyName));
-      logger?.info({ certDir }, "reloaded webhook certificate");
-    } catch (error) {
-      logger?.error(
-        { certDir, err: String(error) },
-        "cannot reload webhook certificate; keeping the old one",
-      );
-    }
-  };
-  const interval = options.certPollMs ?? 10_000;
-  for (const file of files) watchFile(file, { interval, persistent: false }, reload);
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? DefaultWebhookPort, options.host, () => {
-      server.off("error", reject);
-      resolve();
+/** Resolves with whether a TLS handshake with host:port completes within the timeout. */
+function handshake(host: string, port: number, timeoutMs = 10_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, rejectUnauthorized: false, timeout: timeoutMs }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on("error", () => {
+      resolve(false);
+    });
+    socket.on("timeout", () => {
+      socket.destroy();
+      resolve(false);
     });
   });
+}
+
+/** Starts listening; resolves once the port is bound. Rejects if the certificate cannot be loaded. */
+export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
+  const files = {
+    certDir: options.certDir ?? DefaultCertDir,
+    certName: options.certName ?? "tls.crt",
+    keyName: options.keyName ?? "tls.key",
+  };
+  const logger = options.logger;
+  // Given again with every renewed pair: a new secure context starts from Node's defaults.
+  const tls = {
+    minVersion: options.minVersion ?? "TLSv1.2",
+    ...(options.ciphers === undefined ? {} : { ciphers: options.ciphers }),
+  } as const;
+  const pair = loadKeyPair(files);
+  const server = createServer({ ...pair, ...tls }, requestHandler(routes(options), logger));
+  const stopWatching = watchKeyPair(
+    files,
+    pair,
+    (renewed) => {
+      server.setSecureContext({ ...renewed, ...tls });
+    },
+    { pollMs: options.certPollMs ?? 10_000, logger },
+  );
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? DefaultWebhookPort, options.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    stopWatching();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
-  logger?.info({ port, certDir }, "webhook server listening");
+  logger?.info("Serving webhooks", { port, certDir: files.certDir });
   return {
     server,
     port,
+    reachable: () =>
+      server.listening ? handshake(options.host ?? "localhost", port) : Promise.resolve(false),
     close: () => {
-      for (const file of files) unwatchFile(file, reload);
+      stopWatching();
       server.closeAllConnections();
       return new Promise((resolve, reject) => {
         server.close((err) => {
