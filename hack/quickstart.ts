@@ -12,6 +12,7 @@ import { credentialFromClouds } from "../src/openstack/clouds.ts";
 import { SessionRegistry } from "../src/openstack/session.ts";
 import { KubeClient } from "../src/runtime/kube.ts";
 import { Clusters, OpenStackClusters, Secrets } from "../src/runtime/resources.ts";
+import { generateTestCertificates } from "../test/env/certs.ts";
 import { startKube, type KubeEnv } from "../test/env/kube.ts";
 import { CLOUDS_YAML_PATH, readSeed } from "../test/env/openstack.ts";
 
@@ -79,11 +80,14 @@ async function createClusterObjects(
 }
 
 function startManager(kubeconfig: string): ChildProcess {
+  // The manager serves its webhooks with a throw-away certificate (the apiserver here does not call them).
+  const { certDir } = generateTestCertificates("quickstart");
   const args = [
     "manager",
     `--kubeconfig=${kubeconfig}`,
     `--health-addr=${healthAddr}`,
     `--metrics-bind-addr=${metricsAddr}`,
+    `--webhook-cert-dir=${certDir}`,
     "--v=2",
   ];
   say(`starting: bin/capo-ts ${args.join(" ")}`);

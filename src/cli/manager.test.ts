@@ -59,6 +59,16 @@ test("invalid combinations are rejected", () => {
     /renew-deadline must be greater/,
   );
   assert.throws(() => parseManagerArgs(["extra"]), /unexpected arguments/);
+  assert.throws(() => parseManagerArgs(["--tls-min-version=VersionTLS10"]), /unsupported --tls-min-version/);
+  assert.throws(
+    () =>
+      parseManagerArgs(["--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,ECDHE-RSA-AES128-SHA"]),
+    /--tls-cipher-suites: unknown cipher suite ECDHE-RSA-AES128-SHA/,
+  );
+  assert.throws(
+    () => parseManagerArgs(["--webhook-port=70000"]),
+    /--webhook-port 70000 is not a port number/,
+  );
 });
 
 test("the lease namespace comes from POD_NAMESPACE or the service account", () => {

@@ -7,8 +7,10 @@ import { Manager } from "../runtime/manager.ts";
 import { loadKubeConfig } from "../runtime/kube.ts";
 import type { Logger } from "../runtime/log.ts";
 import { newLogger } from "../runtime/log.ts";
+import { startWebhooks, type WebhookServer } from "../webhooks/index.ts";
 import type { FlagDef } from "./flags.ts";
 import { parseFlags, usage } from "./flags.ts";
+import { openSSLCiphers, tlsMinVersion } from "./tls.ts";
 
 export const LEADER_ELECTION_ID = "controller-leader-election-capo";
 
@@ -96,12 +98,17 @@ export const managerFlags: FlagDef[] = [
     usage:
       "Maximum number of queries that should be allowed in one burst from the controller client to the Kubernetes API server.",
   },
-  { name: "webhook-port", type: "int", default: 9443, usage: "Webhook Server port" },
+  {
+    name: "webhook-port",
+    type: "int",
+    default: 9443,
+    usage: 'Webhook Server port (0 picks a free port, logged as "Serving webhooks")',
+  },
   {
     name: "webhook-cert-dir",
     type: "string",
     default: "/tmp/k8s-webhook-server/serving-certs/",
-    usage: "Webhook cert dir.",
+    usage: "Webhook cert dir, holding tls.crt and tls.key; reloaded when they change.",
   },
   {
     name: "health-addr",
@@ -293,8 +300,10 @@ function validate(cfg: ManagerConfig): void {
     if (cfg.renewDeadlineMs <= 1.2 * cfg.retryPeriodMs)
       throw new Error("--leader-elect-renew-deadline must be greater than 1.2 × --leader-elect-retry-period");
   }
-  if (!["VersionTLS12", "VersionTLS13"].includes(cfg.tlsMinVersion))
-    throw new Error(`unsupported --tls-min-version ${cfg.tlsMinVersion}: want VersionTLS12 or VersionTLS13`);
+  tlsMinVersion(cfg.tlsMinVersion);
+  openSSLCiphers(cfg.tlsCipherSuites);
+  if (cfg.webhookPort < 0 || cfg.webhookPort > 65535)
+    throw new Error(`--webhook-port ${cfg.webhookPort} is not a port number`);
   if (cfg.verbosity < 0) throw new Error("--v must not be negative");
 }
 
@@ -405,8 +414,12 @@ export async function runManager(cfg: ManagerConfig, opts: RunOptions): Promise<
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
   }
+  let webhooks: WebhookServer | undefined;
   try {
     const mgr = buildManager(cfg, opts, log);
+    const server = await serveWebhooks(cfg, log);
+    webhooks = server;
+    mgr.addReadyzCheck("webhook", () => server.reachable());
     log.info("Starting manager", {
       identity: mgr.identity,
       namespace: cfg.namespace,
@@ -419,7 +432,23 @@ export async function runManager(cfg: ManagerConfig, opts: RunOptions): Promise<
     log.error(e, "Manager failed");
     return 1;
   } finally {
+    await webhooks?.close();
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
   }
+}
+
+/**
+ * The conversion and admission webhooks, on every replica whether it leads or not (the apiserver calls any
+ * of them), started before the controllers as controller-runtime starts them. Fails without a certificate.
+ */
+function serveWebhooks(cfg: ManagerConfig, log: Logger): Promise<WebhookServer> {
+  const ciphers = openSSLCiphers(cfg.tlsCipherSuites);
+  return startWebhooks({
+    port: cfg.webhookPort,
+    certDir: cfg.webhookCertDir,
+    minVersion: tlsMinVersion(cfg.tlsMinVersion),
+    ...(ciphers === undefined ? {} : { ciphers }),
+    logger: log.child({ component: "webhooks" }),
+  });
 }

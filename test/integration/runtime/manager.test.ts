@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
+import { generateTestCertificates } from "../../env/certs.ts";
 import { startKube } from "../../env/kube.ts";
 import type { KubeEnv } from "../../env/kube.ts";
 import type { KubeClient } from "../../../src/runtime/kube.ts";
@@ -15,6 +16,8 @@ import type { LeaseSpec } from "../../../src/runtime/leaderelection.ts";
 import { CAPO_CRDS, openStackCluster, testClient, waitFor } from "./helpers.ts";
 
 const BIN = new URL("../../../bin/capo-ts", import.meta.url).pathname;
+/** Every replica serves webhooks, each on a free port. */
+const webhookCerts = generateTestCertificates("manager-replicas");
 
 interface LogLine {
   msg: string;
@@ -36,6 +39,8 @@ class Replica {
         `--kubeconfig=${kubeconfig}`,
         "--health-addr=127.0.0.1:0",
         "--metrics-bind-addr=127.0.0.1:0",
+        "--webhook-port=0",
+        `--webhook-cert-dir=${webhookCerts.certDir}`,
         "--v=4",
         ...args,
       ],
@@ -122,6 +127,10 @@ describe("capo-ts manager with leader election", () => {
     assert.equal((await fetch(`${probes}/healthz`)).status, 200);
     assert.equal((await fetch(`${probes}/readyz`)).status, 200);
     assert.equal((await fetch(`http://127.0.0.1:${follower.port("Serving probes")}/readyz`)).status, 200);
+    for (const replica of [leader, follower]) {
+      const readyz = await fetch(`http://127.0.0.1:${replica.port("Serving probes")}/readyz?verbose`);
+      assert.match(await readyz.text(), /\[\+\]webhook ok/, "leader and follower both serve webhooks");
+    }
     const metrics = await (await fetch(`http://127.0.0.1:${leader.port("Serving metrics")}/metrics`)).text();
     assert.match(
       metrics,
