@@ -102,6 +102,67 @@ for (let i = 0; i < iterations; i++) {
   }
 }
 
+// Slow lifecycles, fewer rounds: the API call and the time until the cloud reports ACTIVE / gone.
+async function until(name: string, check: () => Promise<boolean>): Promise<void> {
+  await timed(name, async () => {
+    while (!(await check())) await new Promise((r) => setTimeout(r, 200));
+  });
+}
+
+const [image] = await os.image.listImages({ name: "cirros" });
+const flavor = (await os.compute.listFlavors()).find((f) => f.name === "m1.tiny");
+const net = await os.network.networks.create({ name: `${prefix}-slow` });
+const subnet = await os.network.subnets.create({
+  network_id: net.id,
+  cidr: "10.98.0.0/24",
+  ip_version: 4,
+  name: `${prefix}-slow`,
+});
+try {
+  for (let i = 0; i < Math.min(iterations, 3) && image && flavor; i++) {
+    const server = await timed("compute.createServer", () =>
+      os.compute.createServer({
+        name: `${prefix}-vm-${i}`,
+        flavorRef: flavor.id,
+        imageRef: image.id,
+        networks: [{ uuid: net.id }],
+        tags: [prefix],
+      }),
+    );
+    await until(
+      "server create → ACTIVE",
+      async () => (await os.compute.getServer(server.id)).status === "ACTIVE",
+    );
+    await timed("compute.getServer", () => os.compute.getServer(server.id));
+    await timed("compute.deleteServer", () => os.compute.deleteServer(server.id));
+    await until(
+      "server delete → gone",
+      async () => !(await os.compute.getServer(server.id, { ignoreNotFound: true })),
+    );
+
+    const lb = await timed("loadBalancer.loadBalancers.create", () =>
+      os.loadBalancer.loadBalancers.create({ name: `${prefix}-lb-${i}`, vip_subnet_id: subnet.id }),
+    );
+    const lbActive = async () =>
+      (await os.loadBalancer.loadBalancers.get(lb.id)).provisioning_status === "ACTIVE";
+    await until("load balancer create → ACTIVE", lbActive);
+    await timed("loadBalancer.listeners.create", () =>
+      os.loadBalancer.listeners.create({ loadbalancer_id: lb.id, protocol: "TCP", protocol_port: 6443 }),
+    );
+    await until("listener create → LB ACTIVE", lbActive);
+    await timed("loadBalancer.deleteLoadBalancerCascade", () =>
+      os.loadBalancer.deleteLoadBalancerCascade(lb.id),
+    );
+    await until(
+      "load balancer cascade delete → gone",
+      async () => !(await os.loadBalancer.loadBalancers.get(lb.id, { ignoreNotFound: true })),
+    );
+  }
+} finally {
+  await os.network.subnets.delete(subnet.id);
+  await os.network.networks.delete(net.id);
+}
+
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
 const rows = [...samples].map(([name, xs]) => {
   const s = [...xs].sort((a, b) => a - b);
