@@ -1,7 +1,7 @@
 // Our CRDs in a real kube-apiserver: the generated files are accepted as they are, and the schemas admit
 // valid objects and reject invalid ones with the field path in the message (types, enums, formats,
 // min/max, list keys, CEL). Mirrors the schema-level cases of CAPO's test/e2e/suites/apivalidations; the
-// webhook-level rules (immutability, cross-field checks) are unit-tested in src/api/v1beta1.
+// webhook-level rules (immutability, cross-field checks) are in webhook-validation.test.ts.
 // The conversion webhook is not part of this test: CRDs are installed with `strategy: None`.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
