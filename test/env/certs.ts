@@ -14,46 +14,20 @@ function openssl(args: string[], cwd: string): void {
   execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
 }
 
+/** `openssl req` arguments for a new unencrypted P-256 key written to `keyFile`. */
+function newKey(keyFile: string): string[] {
+  return ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyFile];
+}
+
 /** Creates a CA and a serving certificate signed by it; `name` distinguishes several sets in one test. */
 export function generateTestCertificates(name = "webhook"): TestCertificates {
   const dir = mkdtempSync(join(tmpdir(), `capo-ts-${name}-`));
   const days = ["-days", "2"];
   openssl(
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.crt",
-      "-subj",
-      "/CN=capo-ts test CA",
-      ...days,
-    ],
+    ["req", "-x509", ...newKey("ca.key"), "-out", "ca.crt", "-subj", "/CN=capo-ts test CA", ...days],
     dir,
   );
-  openssl(
-    [
-      "req",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      "tls.key",
-      "-out",
-      "tls.csr",
-      "-subj",
-      "/CN=127.0.0.1",
-    ],
-    dir,
-  );
+  openssl(["req", ...newKey("tls.key"), "-out", "tls.csr", "-subj", "/CN=127.0.0.1"], dir);
   writeFileSync(
     join(dir, "san.ext"),
     "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
