@@ -30,8 +30,14 @@ export async function ensureNamespace(client: KubeClient, name: string): Promise
   }
 }
 
+type Metadata = Partial<KubeObject["metadata"]>;
+
+function object(namespace: string, name: string, meta: Metadata, spec: Record<string, unknown>): KubeObject {
+  return { metadata: { namespace, name, ...meta }, spec };
+}
+
 export function widget(namespace: string, name: string, spec: Record<string, unknown> = {}): KubeObject {
-  return { metadata: { namespace, name }, spec };
+  return object(namespace, name, {}, spec);
 }
 
 /** Polls until check() is truthy; fails with describe() after timeoutMs. */
@@ -61,25 +67,11 @@ export async function inParallel<T>(
 }
 
 /** The smallest valid v1beta1 OpenStackCluster. */
-export function openStackCluster(
-  namespace: string,
-  name: string,
-  meta: Partial<KubeObject["metadata"]> = {},
-): KubeObject {
-  return {
-    metadata: { namespace, name, ...meta },
-    spec: { identityRef: { name: "cloud-config", cloudName: "openstack" } },
-  };
+export function openStackCluster(namespace: string, name: string, meta: Metadata = {}): KubeObject {
+  return object(namespace, name, meta, { identityRef: { name: "cloud-config", cloudName: "openstack" } });
 }
 
 /** The smallest valid v1beta1 OpenStackMachine. */
-export function openStackMachine(
-  namespace: string,
-  name: string,
-  meta: Partial<KubeObject["metadata"]> = {},
-): KubeObject {
-  return {
-    metadata: { namespace, name, ...meta },
-    spec: { flavor: "m1.small", image: { filter: { name: "ubuntu" } } },
-  };
+export function openStackMachine(namespace: string, name: string, meta: Metadata = {}): KubeObject {
+  return object(namespace, name, meta, { flavor: "m1.small", image: { filter: { name: "ubuntu" } } });
 }
