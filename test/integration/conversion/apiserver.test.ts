@@ -10,14 +10,7 @@ import { startWebhooks, type WebhookServer } from "../../../src/webhooks/index.t
 import { startKube, type KubeEnv } from "../../env/kube.ts";
 import { generateTestCertificates } from "../../env/certs.ts";
 import { loadBookFixtures, missingFrom, withoutPruned, type BookFixture } from "./fixtures.ts";
-import {
-  admissionWebhooks,
-  crdsWithWebhook,
-  installAdmissionWebhooks,
-  installCRDs,
-  KubeClient,
-  waitForAdmission,
-} from "./kube-client.ts";
+import { KubeClient, registerWebhookServer } from "./kube-client.ts";
 
 const namespace = "default";
 const versions = converter.versions;
@@ -48,9 +41,7 @@ describe("book CRD Changes examples on a real apiserver", () => {
     const url = `https://127.0.0.1:${webhooks.port}`;
     env = await startKube();
     client = new KubeClient(env.kubeConfig);
-    await installCRDs(client, crdsWithWebhook(url, certs.caPem));
-    await installAdmissionWebhooks(client, admissionWebhooks(url, certs.caPem));
-    await waitForAdmission(client);
+    await registerWebhookServer(client, url, certs.caPem);
   });
   after(async () => {
     await env.stop();

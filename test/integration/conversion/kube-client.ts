@@ -200,3 +200,18 @@ export async function waitForAdmission(client: KubeClient, namespace = "default"
   }
   throw new Error("the validating webhook never answered");
 }
+
+/**
+ * Our CRDs converting through, and our admission webhooks registered at, the webhook server at `url` trusted
+ * via `caPem`; resolves once the webhooks answer admission in `namespace`.
+ */
+export async function registerWebhookServer(
+  client: KubeClient,
+  url: string,
+  caPem: string,
+  namespace = "default",
+): Promise<void> {
+  await installCRDs(client, crdsWithWebhook(url, caPem));
+  await installAdmissionWebhooks(client, admissionWebhooks(url, caPem));
+  await waitForAdmission(client, namespace);
+}

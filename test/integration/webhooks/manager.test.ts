@@ -14,14 +14,7 @@ import { after, before, describe, it } from "node:test";
 import { Group, KindNames, type KindName } from "../../../src/api/common/kinds.ts";
 import { generateTestCertificates } from "../../env/certs.ts";
 import { startKube, type KubeEnv } from "../../env/kube.ts";
-import {
-  admissionWebhooks,
-  crdsWithWebhook,
-  installAdmissionWebhooks,
-  installCRDs,
-  KubeClient,
-  waitForAdmission,
-} from "../conversion/kube-client.ts";
+import { KubeClient, registerWebhookServer } from "../conversion/kube-client.ts";
 
 const BIN = new URL("../../../bin/capo-ts", import.meta.url).pathname;
 const namespace = "default";
@@ -125,9 +118,7 @@ describe("capo-ts manager webhooks on a real apiserver", () => {
     webhookPort = (await manager.logged("Serving webhooks", "port")) as number;
     healthPort = (await manager.logged("Serving probes", "port")) as number;
     const url = `https://127.0.0.1:${webhookPort}`;
-    await installCRDs(client, crdsWithWebhook(url, certs.caPem));
-    await installAdmissionWebhooks(client, admissionWebhooks(url, certs.caPem));
-    await waitForAdmission(client);
+    await registerWebhookServer(client, url, certs.caPem);
   });
   after(async () => {
     await manager.stop();
