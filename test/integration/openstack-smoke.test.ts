@@ -118,6 +118,33 @@ async function idByName(service: string, path: string, collection: string, name:
   return found.id;
 }
 
+/** The seeded flavor and image, as a server create refers to them. */
+async function bootRefs(): Promise<{ flavorRef: string; imageRef: string }> {
+  const flavor = seed.OPENSTACK_BASTION_MACHINE_FLAVOR!;
+  const image = seed.OPENSTACK_IMAGE_NAME!;
+  return {
+    flavorRef: await idByName("compute", "/flavors", "flavors", flavor),
+    imageRef: await idByName("image", `/v2/images?name=${image}`, "images", image),
+  };
+}
+
+interface Server {
+  status: string;
+  fault?: unknown;
+  "OS-EXT-AZ:availability_zone": string;
+}
+
+/** Waits until a server has left BUILD and asserts that it is ACTIVE. */
+async function serverActive(id: string): Promise<Server> {
+  const server = await waitFor(
+    "server ACTIVE",
+    async () => (await call<{ server: Server }>("compute", "GET", `/servers/${id}`)).server,
+    (s) => s.status === "ACTIVE" || s.status === "ERROR",
+  );
+  assert.equal(server.status, "ACTIVE", `server fault: ${JSON.stringify(server.fault)}`);
+  return server;
+}
+
 describe("OpenStack all-in-one smoke", { timeout: 600_000 }, () => {
   before(async () => {
     token = await authenticate(readCloud(seed.OPENSTACK_CLOUD!));
@@ -193,36 +220,13 @@ describe("OpenStack all-in-one smoke", { timeout: 600_000 }, () => {
 
   it("boots a server on a tenant network to ACTIVE and deletes it", async () => {
     const net = await createNetwork(`${PREFIX}-server-net`);
-    const flavorRef = await idByName(
-      "compute",
-      "/flavors",
-      "flavors",
-      seed.OPENSTACK_BASTION_MACHINE_FLAVOR!,
-    );
-    const imageRef = await idByName(
-      "image",
-      `/v2/images?name=${seed.OPENSTACK_IMAGE_NAME!}`,
-      "images",
-      seed.OPENSTACK_IMAGE_NAME!,
-    );
+    const { flavorRef, imageRef } = await bootRefs();
     const { server } = await call<{ server: { id: string } }>("compute", "POST", "/servers", {
       server: { name: `${PREFIX}-server`, flavorRef, imageRef, networks: [{ uuid: net.networkId }] },
     });
     deleteLater("compute", `/servers/${server.id}`);
 
-    const active = await waitFor(
-      "server ACTIVE",
-      async () =>
-        (
-          await call<{ server: { status: string; fault?: unknown } }>(
-            "compute",
-            "GET",
-            `/servers/${server.id}`,
-          )
-        ).server,
-      (s) => s.status === "ACTIVE" || s.status === "ERROR",
-    );
-    assert.equal(active.status, "ACTIVE", `server fault: ${JSON.stringify(active.fault)}`);
+    await serverActive(server.id);
     const { ports } = await call<{ ports: { status: string; "binding:host_id"?: string }[] }>(
       "network",
       "GET",
@@ -242,14 +246,7 @@ describe("OpenStack all-in-one smoke", { timeout: 600_000 }, () => {
 
   it("boots a server from a root volume made from the image, as CAPO does, and deletes both", async () => {
     const net = await createNetwork(`${PREFIX}-bfv-net`);
-    const flavorRef = await idByName(
-      "compute",
-      "/flavors",
-      "flavors",
-      seed.OPENSTACK_BASTION_MACHINE_FLAVOR!,
-    );
-    const imageName = seed.OPENSTACK_IMAGE_NAME!;
-    const imageRef = await idByName("image", `/v2/images?name=${imageName}`, "images", imageName);
+    const { flavorRef, imageRef } = await bootRefs();
     const { volume } = await call<{ volume: { id: string } }>("volumev3", "POST", "/volumes", {
       volume: {
         name: `${PREFIX}-root`,
@@ -293,19 +290,7 @@ describe("OpenStack all-in-one smoke", { timeout: 600_000 }, () => {
       },
     });
     deleteLater("compute", `/servers/${server.id}`);
-    const active = await waitFor(
-      "server ACTIVE",
-      async () =>
-        (
-          await call<{ server: { status: string; fault?: unknown; "OS-EXT-AZ:availability_zone": string } }>(
-            "compute",
-            "GET",
-            `/servers/${server.id}`,
-          )
-        ).server,
-      (s) => s.status === "ACTIVE" || s.status === "ERROR",
-    );
-    assert.equal(active.status, "ACTIVE", `server fault: ${JSON.stringify(active.fault)}`);
+    const active = await serverActive(server.id);
     assert.equal(active["OS-EXT-AZ:availability_zone"], seed.OPENSTACK_FAILURE_DOMAIN_ALT);
     assert.equal((await volumeStatus()).status, "in-use");
 
