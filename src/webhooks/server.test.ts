@@ -68,39 +68,56 @@ const admission: KindAdmission = {
   }),
   default: (obj) => ({ ...obj, spec: { ...(obj.spec as object), defaulted: true } }),
 };
+/** The server's options but for its certificates. */
+const options = {
+  converter,
+  admission: Object.fromEntries(kindNames.map((k) => [k, admission])) as Record<KindName, KindAdmission>,
+  port: 0,
+  host: "127.0.0.1",
+};
+
+const conversionReview = (uid: string, objects: object[]) => ({
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "ConversionReview",
+  request: { uid, desiredAPIVersion: `${G}/v1beta1`, objects },
+});
+
+/** An AdmissionReview of a v1beta1 object; `more` adds fields to its request. */
+const admissionReview = (
+  uid: string,
+  operation: string,
+  object: { kind: string },
+  more: Record<string, unknown> = {},
+) => ({
+  apiVersion: "admission.k8s.io/v1",
+  kind: "AdmissionReview",
+  request: { uid, kind: { group: G, version: "v1beta1", kind: object.kind }, operation, object, ...more },
+});
 
 describe("webhook server", () => {
   const certs = generateTestCertificates("server-test");
   let server: WebhookServer;
   before(async () => {
-    server = await startWebhookServer({
-      converter,
-      admission: Object.fromEntries(kindNames.map((k) => [k, admission])) as Record<KindName, KindAdmission>,
-      port: 0,
-      host: "127.0.0.1",
-      certDir: certs.certDir,
-      certPollMs: 50,
-    });
+    server = await startWebhookServer({ ...options, certDir: certs.certDir, certPollMs: 50 });
   });
   after(() => server.close());
 
+  /** POSTs to the server, trusting its CA. */
+  const send = (path: string, body: unknown, contentType?: string) =>
+    post(server.port, certs.caPem, path, body, contentType);
+
   it("converts a ConversionReview", async () => {
-    const res = await post(server.port, certs.caPem, "/convert", {
-      apiVersion: "apiextensions.k8s.io/v1",
-      kind: "ConversionReview",
-      request: {
-        uid: "u1",
-        desiredAPIVersion: `${G}/v1beta1`,
-        objects: [
-          {
-            apiVersion: `${G}/v1alpha1`,
-            kind: "OpenStackMachine",
-            metadata: { name: "m" },
-            spec: { oldName: "x" },
-          },
-        ],
-      },
-    });
+    const res = await send(
+      "/convert",
+      conversionReview("u1", [
+        {
+          apiVersion: `${G}/v1alpha1`,
+          kind: "OpenStackMachine",
+          metadata: { name: "m" },
+          spec: { oldName: "x" },
+        },
+      ]),
+    );
     assert.equal(res.status, 200);
     assert.deepEqual(JSON.parse(res.body), {
       apiVersion: "apiextensions.k8s.io/v1",
@@ -121,15 +138,10 @@ describe("webhook server", () => {
   });
 
   it("fails the whole review when one object cannot be converted", async () => {
-    const res = await post(server.port, certs.caPem, "/convert", {
-      apiVersion: "apiextensions.k8s.io/v1",
-      kind: "ConversionReview",
-      request: {
-        uid: "u2",
-        desiredAPIVersion: `${G}/v1beta1`,
-        objects: [{ apiVersion: "apps/v1", kind: "Deployment" }],
-      },
-    });
+    const res = await send(
+      "/convert",
+      conversionReview("u2", [{ apiVersion: "apps/v1", kind: "Deployment" }]),
+    );
     const review = JSON.parse(res.body) as {
       response: { uid: string; result: { status: string; message: string } };
     };
@@ -139,17 +151,11 @@ describe("webhook server", () => {
   });
 
   it("denies an invalid create with controller-runtime's status", async () => {
-    const res = await post(server.port, certs.caPem, webhookPath("OpenStackMachine", false), {
-      apiVersion: "admission.k8s.io/v1",
-      kind: "AdmissionReview",
-      request: {
-        uid: "a1",
-        kind: { group: G, version: "v1beta1", kind: "OpenStackMachine" },
-        operation: "CREATE",
-        name: "bad",
-        object: { apiVersion: `${G}/v1beta1`, kind: "OpenStackMachine", metadata: { name: "bad" }, spec: {} },
-      },
-    });
+    const obj = { apiVersion: `${G}/v1beta1`, kind: "OpenStackMachine", metadata: { name: "bad" }, spec: {} };
+    const res = await send(
+      webhookPath("OpenStackMachine", false),
+      admissionReview("a1", "CREATE", obj, { name: "bad" }),
+    );
     const review = JSON.parse(res.body) as { response: Record<string, unknown> };
     assert.equal(
       webhookPath("OpenStackMachine", false),
@@ -181,17 +187,10 @@ describe("webhook server", () => {
 
   it("lists several errors the way apimachinery aggregates them", async () => {
     const obj = { apiVersion: `${G}/v1beta1`, kind: "OpenStackCluster", metadata: { name: "c" }, spec: {} };
-    const res = await post(server.port, certs.caPem, webhookPath("OpenStackCluster", false), {
-      apiVersion: "admission.k8s.io/v1",
-      kind: "AdmissionReview",
-      request: {
-        uid: "a2",
-        kind: { group: G, version: "v1beta1", kind: "OpenStackCluster" },
-        operation: "UPDATE",
-        object: obj,
-        oldObject: obj,
-      },
-    });
+    const res = await send(
+      webhookPath("OpenStackCluster", false),
+      admissionReview("a2", "UPDATE", obj, { oldObject: obj }),
+    );
     const review = JSON.parse(res.body) as { response: { status: { message: string } } };
     assert.equal(
       review.response.status.message,
@@ -200,21 +199,16 @@ describe("webhook server", () => {
   });
 
   it("answers a defaulting review with a JSON patch", async () => {
-    const res = await post(server.port, certs.caPem, webhookPath("OpenStackMachineTemplate", true), {
-      apiVersion: "admission.k8s.io/v1",
-      kind: "AdmissionReview",
-      request: {
-        uid: "a3",
-        kind: { group: G, version: "v1beta1", kind: "OpenStackMachineTemplate" },
-        operation: "CREATE",
-        object: {
-          apiVersion: `${G}/v1beta1`,
-          kind: "OpenStackMachineTemplate",
-          metadata: { name: "t" },
-          spec: { a: 1 },
-        },
-      },
-    });
+    const obj = {
+      apiVersion: `${G}/v1beta1`,
+      kind: "OpenStackMachineTemplate",
+      metadata: { name: "t" },
+      spec: { a: 1 },
+    };
+    const res = await send(
+      webhookPath("OpenStackMachineTemplate", true),
+      admissionReview("a3", "CREATE", obj),
+    );
     const review = JSON.parse(res.body) as {
       response: { allowed: boolean; patchType: string; patch: string };
     };
@@ -226,10 +220,10 @@ describe("webhook server", () => {
   });
 
   it("rejects what is not a review", async () => {
-    assert.equal((await post(server.port, certs.caPem, "/nope", {})).status, 404);
-    assert.equal((await post(server.port, certs.caPem, "/convert", "{", "application/json")).status, 400);
-    assert.equal((await post(server.port, certs.caPem, "/convert", "{}", "text/plain")).status, 400);
-    assert.equal((await post(server.port, certs.caPem, "/convert", { kind: "Nope" })).status, 400);
+    assert.equal((await send("/nope", {})).status, 404);
+    assert.equal((await send("/convert", "{", "application/json")).status, 400);
+    assert.equal((await send("/convert", "{}", "text/plain")).status, 400);
+    assert.equal((await send("/convert", { kind: "Nope" })).status, 400);
   });
 
   it("serves a renewed certificate without a restart", async () => {
@@ -251,13 +245,6 @@ describe("webhook server", () => {
 });
 
 describe("webhook server certificates and readiness", () => {
-  const options = {
-    converter,
-    admission: Object.fromEntries(kindNames.map((k) => [k, admission])) as Record<KindName, KindAdmission>,
-    port: 0,
-    host: "127.0.0.1",
-  };
-
   it("does not start without its certificate, naming the directory", async () => {
     const certDir = mkdtempSync(join(tmpdir(), "capo-ts-no-certs-"));
     await assert.rejects(startWebhookServer({ ...options, certDir }), (error: Error) => {
