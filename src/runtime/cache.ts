@@ -1,6 +1,7 @@
 // Shared informers, one per kind, and a reader over them. Secrets and ConfigMaps are never cached (as CAPO
 // configures its client): reads of those go to the apiserver every time.
 import type { Clock } from "./clock.ts";
+import { untilAborted } from "./clock.ts";
 import type { KubeClient } from "./kube.ts";
 import { isNotFound } from "./kube.ts";
 import type { Logger } from "./log.ts";
@@ -86,17 +87,7 @@ export class Cache implements Reader {
   async run(signal: AbortSignal): Promise<void> {
     this.#signal = signal;
     for (const inf of this.#informers.values()) this.#running.push(inf.run(signal));
-    await new Promise<void>((resolve) => {
-      if (signal.aborted) resolve();
-      else
-        signal.addEventListener(
-          "abort",
-          () => {
-            resolve();
-          },
-          { once: true },
-        );
-    });
+    await untilAborted(signal);
     await Promise.all(this.#running);
   }
 

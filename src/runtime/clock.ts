@@ -29,6 +29,21 @@ export function isAborted(signal: AbortSignal): boolean {
   return signal.aborted;
 }
 
+/** Resolves once the signal aborts, at once if it already has. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else
+      signal.addEventListener(
+        "abort",
+        () => {
+          resolve();
+        },
+        { once: true },
+      );
+  });
+}
+
 /** Resolves after ms, or rejects with the signal's reason when it aborts first. */
 export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { Cache } from "./cache.ts";
 import type { Clock } from "./clock.ts";
-import { realClock } from "./clock.ts";
+import { realClock, untilAborted } from "./clock.ts";
 import type { Logger } from "./log.ts";
 import { discardLogger } from "./log.ts";
 import type { ControllerMetrics, ReconcileResult } from "./metrics.ts";
@@ -143,15 +143,7 @@ export class Controller {
     if (stop.aborted) return;
     this.#log.info("Starting workers", { workerCount: this.concurrency });
     const workers = Array.from({ length: this.concurrency }, () => this.#worker(hardStop));
-    await new Promise<void>((resolve) => {
-      stop.addEventListener(
-        "abort",
-        () => {
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    await untilAborted(stop);
     this.#log.info("Shutdown signal received, waiting for all workers to finish");
     await this.queue.shutDownWithDrain();
     await Promise.all(workers);

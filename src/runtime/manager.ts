@@ -6,7 +6,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { Registry } from "prom-client";
 import { Cache } from "./cache.ts";
 import type { Clock } from "./clock.ts";
-import { realClock, sleep } from "./clock.ts";
+import { realClock, sleep, untilAborted } from "./clock.ts";
 import type { ControllerOptions } from "./controller.ts";
 import { Controller } from "./controller.ts";
 import type { EventRecorder } from "./events.ts";
@@ -190,17 +190,7 @@ export class Manager {
     const cacheRun = this.cache.run(cacheStop.signal);
     const running = Promise.all(this.controllers.map((c) => c.run(stop, hardStop.signal)));
     this.log.info("Starting controllers", { controllers: this.controllers.map((c) => c.name) });
-    await new Promise<void>((resolve) => {
-      if (stop.aborted) resolve();
-      else
-        stop.addEventListener(
-          "abort",
-          () => {
-            resolve();
-          },
-          { once: true },
-        );
-    });
+    await untilAborted(stop);
     const graceful = this.#opts.gracefulShutdownMs ?? 8000;
     const timer = new AbortController();
     const drained = await Promise.race([
