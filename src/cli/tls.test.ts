@@ -2,8 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { connect, createSecureContext, createServer, type SecureVersion } from "node:tls";
-import { generateTestCertificates } from "../../test/env/certs.ts";
+import { createSecureContext, createServer, type SecureVersion } from "node:tls";
+import { generateTestCertificates, negotiatedCipher } from "../../test/env/certs.ts";
 import { openSSLCiphers, tlsMinVersion } from "./tls.ts";
 
 const tls13 = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
@@ -47,18 +47,7 @@ describe("--tls-min-version and --tls-cipher-suites", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as { port: number }).port;
     const negotiated = (maxVersion: SecureVersion, ciphers?: string) =>
-      new Promise<string | undefined>((resolve) => {
-        const socket = connect(
-          { host: "127.0.0.1", port, ca: certs.caPem, servername: "localhost", maxVersion, ciphers },
-          () => {
-            resolve(socket.getCipher().standardName);
-            socket.end();
-          },
-        );
-        socket.on("error", () => {
-          resolve(undefined);
-        });
-      });
+      negotiatedCipher(port, certs.caPem, { maxVersion, ciphers });
     try {
       assert.equal(await negotiated("TLSv1.2"), "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
       assert.equal(await negotiated("TLSv1.2", "ECDHE-ECDSA-AES256-GCM-SHA384"), undefined);

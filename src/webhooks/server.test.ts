@@ -4,9 +4,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, renameSync, symlinkSync } from "n
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, type SecureVersion } from "node:tls";
 import { setTimeout as sleep } from "node:timers/promises";
-import { generateTestCertificates } from "../../test/env/certs.ts";
+import { generateTestCertificates, handshake } from "../../test/env/certs.ts";
 import { kindNames, type KindName } from "../api/common/kinds.ts";
 import { createConverter, type SpokeConversions } from "../api/conversion/convert.ts";
 import type { KindAdmission } from "./admission.ts";
@@ -29,19 +28,6 @@ function post(port: number, ca: string, path: string, body: unknown, contentType
     );
     req.on("error", reject);
     req.end(typeof body === "string" ? body : JSON.stringify(body));
-  });
-}
-
-/** Whether a handshake trusting `ca` succeeds, with the client's highest TLS version capped. */
-function handshake(port: number, ca: string, maxVersion: SecureVersion = "TLSv1.3") {
-  return new Promise<boolean>((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port, ca, servername: "localhost", maxVersion }, () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.on("error", () => {
-      resolve(false);
-    });
   });
 }
 

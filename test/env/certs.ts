@@ -1,9 +1,11 @@
 // Throw-away TLS material for webhook tests: a CA and a serving certificate for 127.0.0.1/localhost,
-// written as tls.crt/tls.key into a cert dir the way cert-manager lays it out.
+// written as tls.crt/tls.key into a cert dir the way cert-manager lays it out; and a client's handshake with
+// a server on 127.0.0.1 that uses it.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect, type SecureVersion } from "node:tls";
 
 export interface TestCertificates {
   certDir: string;
@@ -52,4 +54,32 @@ export function generateTestCertificates(name = "webhook"): TestCertificates {
     dir,
   );
   return { certDir: dir, caPem: readFileSync(join(dir, "ca.crt"), "utf8") };
+}
+
+/**
+ * The standard name of the cipher a client trusting `caPem` negotiates with 127.0.0.1:`port` (as server name
+ * localhost), or undefined when the handshake fails.
+ */
+export function negotiatedCipher(
+  port: number,
+  caPem: string,
+  options: { maxVersion?: SecureVersion; ciphers?: string } = {},
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(
+      { host: "127.0.0.1", port, ca: caPem, servername: "localhost", ...options },
+      () => {
+        resolve(socket.getCipher().standardName);
+        socket.end();
+      },
+    );
+    socket.on("error", () => {
+      resolve(undefined);
+    });
+  });
+}
+
+/** Whether a handshake trusting `caPem` succeeds, with the client's highest TLS version capped. */
+export async function handshake(port: number, caPem: string, maxVersion?: SecureVersion): Promise<boolean> {
+  return (await negotiatedCipher(port, caPem, { maxVersion })) !== undefined;
 }

@@ -9,10 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import { connect, type SecureVersion } from "node:tls";
 import { after, before, describe, it } from "node:test";
 import { Group, KindNames, type KindName } from "../../../src/api/common/kinds.ts";
-import { generateTestCertificates } from "../../env/certs.ts";
+import { generateTestCertificates, handshake } from "../../env/certs.ts";
 import { startKube, type KubeEnv } from "../../env/kube.ts";
 import { KubeClient, registerWebhookServer } from "../conversion/kube-client.ts";
 
@@ -81,18 +80,6 @@ function foreignLease() {
 
 const path = (version: string, kind: KindName, name = "") =>
   `/apis/${Group}/${version}/namespaces/${namespace}/${KindNames[kind].plural}${name ? `/${name}` : ""}`;
-
-function handshake(port: number, ca: string, maxVersion: SecureVersion): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port, ca, maxVersion }, () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.on("error", () => {
-      resolve(false);
-    });
-  });
-}
 
 describe("capo-ts manager webhooks on a real apiserver", () => {
   const certs = generateTestCertificates("manager-webhooks");
