@@ -15,15 +15,7 @@ import type * as v1beta1 from "../../../src/api/v1beta1/index.ts";
 import { startWebhooks, type WebhookServer } from "../../../src/webhooks/index.ts";
 import { generateTestCertificates } from "../../env/certs.ts";
 import { startKube, type KubeEnv } from "../../env/kube.ts";
-import {
-  admissionWebhooks,
-  crdsWithWebhook,
-  installAdmissionWebhooks,
-  installCRDs,
-  KubeClient,
-  waitForAdmission,
-  type Response,
-} from "../conversion/kube-client.ts";
+import { KubeClient, registerWebhookServer, type Response } from "../conversion/kube-client.ts";
 
 const namespace = "default";
 const uuid = (n: number) => `0${n}c32c52-f207-4f6a-a769-bbcbe5a43f5c`;
@@ -38,9 +30,7 @@ before(async () => {
   const url = `https://127.0.0.1:${webhooks.port}`;
   env = await startKube();
   client = new KubeClient(env.kubeConfig);
-  await installCRDs(client, crdsWithWebhook(url, certs.caPem));
-  await installAdmissionWebhooks(client, admissionWebhooks(url, certs.caPem));
-  await waitForAdmission(client, namespace);
+  await registerWebhookServer(client, url, certs.caPem, namespace);
 });
 
 after(async () => {
