@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../../test/env/tmp.ts";
 import { credentialFromClouds, v3Url } from "./clouds.ts";
 import { ConfigError } from "./errors.ts";
 
@@ -117,7 +117,7 @@ clouds:
 
   it("takes the CA from the secret, else the cloud entry, else the manager default", () => {
     const ca = TEST_CA;
-    const file = join(mkdtempSync(join(tmpdir(), "capo-ca-")), "ca.pem");
+    const file = join(tempDir("capo-ca-"), "ca.pem");
     writeFileSync(file, ca);
     const withFile = password + `    cacert: ${file}\n`;
     assert.equal(parse(password, { caCert: ca, defaultCACert: "ignored" }).caCert, ca);

@@ -1,11 +1,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, renameSync, symlinkSync } from "node:fs";
+import { copyFileSync, mkdirSync, renameSync, symlinkSync } from "node:fs";
 import { request } from "node:https";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { generateTestCertificates, handshake } from "../../test/env/certs.ts";
+import { tempDir } from "../../test/env/tmp.ts";
 import { kindNames, type KindName } from "../api/common/kinds.ts";
 import { createConverter, type SpokeConversions } from "../api/conversion/convert.ts";
 import type { KindAdmission } from "./admission.ts";
@@ -232,7 +232,7 @@ describe("webhook server", () => {
 
 describe("webhook server certificates and readiness", () => {
   it("does not start without its certificate, naming the directory", async () => {
-    const certDir = mkdtempSync(join(tmpdir(), "capo-ts-no-certs-"));
+    const certDir = tempDir("capo-ts-no-certs-");
     await assert.rejects(startWebhookServer({ ...options, certDir }), (error: Error) => {
       assert.equal(
         error.message,
@@ -255,7 +255,7 @@ describe("webhook server certificates and readiness", () => {
 
   it("serves a Secret volume's swapped certificate at once, keeping the minimum TLS version", async () => {
     // The kubelet's layout: tls.crt -> ..data/tls.crt, ..data -> ..<timestamp>/, swapped by a rename.
-    const certDir = mkdtempSync(join(tmpdir(), "capo-ts-swap-"));
+    const certDir = tempDir("capo-ts-swap-");
     const version = (name: string, from: string) => {
       mkdirSync(join(certDir, name));
       for (const file of ["tls.crt", "tls.key"]) copyFileSync(join(from, file), join(certDir, name, file));

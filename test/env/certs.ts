@@ -2,10 +2,10 @@
 // written as tls.crt/tls.key into a cert dir the way cert-manager lays it out; and a client's handshake with
 // a server on 127.0.0.1 that uses it.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect, type SecureVersion } from "node:tls";
+import { tempDir } from "./tmp.ts";
 
 export interface TestCertificates {
   certDir: string;
@@ -23,7 +23,7 @@ function newKey(keyFile: string): string[] {
 
 /** Creates a CA and a serving certificate signed by it; `name` distinguishes several sets in one test. */
 export function generateTestCertificates(name = "webhook"): TestCertificates {
-  const dir = mkdtempSync(join(tmpdir(), `capo-ts-${name}-`));
+  const dir = tempDir(`capo-ts-${name}-`);
   const days = ["-days", "2"];
   openssl(
     ["req", "-x509", ...newKey("ca.key"), "-out", "ca.crt", "-subj", "/CN=capo-ts test CA", ...days],

@@ -6,9 +6,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../../env/tmp.ts";
 import { ADMIN_CLOUD, MEMBER_CLOUD, passwordOf } from "./env.ts";
 
 const SUITE = [
@@ -40,7 +40,7 @@ function runSuite(env: Record<string, string>): Promise<{ code: number; output: 
 
 describe("secret hygiene", () => {
   it("no secret appears in trace logs or error messages of the contract suite", async () => {
-    const log = join(mkdtempSync(join(tmpdir(), "capo-ts-hygiene-")), "trace.jsonl");
+    const log = join(tempDir("capo-ts-hygiene-"), "trace.jsonl");
     const appCredSecret = `hygiene-${randomBytes(12).toString("hex")}`;
     const { code, output } = await runSuite({
       CAPO_TS_OPENSTACK_LOG: log,

@@ -4,8 +4,6 @@
 // identity holds the lease, so everything here is served by a replica that does not lead.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -13,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { Group, KindNames, type KindName } from "../../../src/api/common/kinds.ts";
 import { generateTestCertificates, handshake } from "../../env/certs.ts";
 import { startKube, type KubeEnv } from "../../env/kube.ts";
+import { tempDir } from "../../env/tmp.ts";
 import { KubeClient, registerWebhookServer } from "../conversion/kube-client.ts";
 
 const BIN = new URL("../../../bin/capo-ts", import.meta.url).pathname;
@@ -168,7 +167,7 @@ describe("capo-ts manager webhooks on a real apiserver", () => {
   });
 
   it("does not start without a certificate, and says where it looked", async () => {
-    const certDir = join(mkdtempSync(join(tmpdir(), "capo-ts-no-certs-")), "serving-certs");
+    const certDir = join(tempDir("capo-ts-no-certs-"), "serving-certs");
     const failing = new ManagerProcess([
       `--kubeconfig=${env.kubeconfigPath}`,
       "--health-addr=0",
