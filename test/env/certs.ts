@@ -1,6 +1,6 @@
-// Throw-away TLS material for webhook tests: a CA and a serving certificate for 127.0.0.1/localhost,
-// written as tls.crt/tls.key into a cert dir the way cert-manager lays it out; and a client's handshake with
-// a server on 127.0.0.1 that uses it.
+// Throw-away TLS material for tests: a CA and a serving certificate for 127.0.0.1/localhost, written as
+// tls.crt/tls.key into a cert dir the way cert-manager lays it out, an unrelated CA for negative cases; and a
+// client's handshake with a server on 127.0.0.1 that uses them. The files go when the process exits.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +10,8 @@ import { tempDir } from "./tmp.ts";
 export interface TestCertificates {
   certDir: string;
   caPem: string;
+  /** The serving key and certificate (tls.key, tls.crt), for servers that take PEM rather than a cert dir. */
+  tls: { key: string; cert: string };
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -21,14 +23,17 @@ function newKey(keyFile: string): string[] {
   return ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyFile];
 }
 
+const days = ["-days", "2"];
+
+/** Writes a self-signed CA named `cn` as ca.key/ca.crt into `dir`. */
+function newCA(dir: string, cn: string): void {
+  openssl(["req", "-x509", ...newKey("ca.key"), "-out", "ca.crt", "-subj", `/CN=${cn}`, ...days], dir);
+}
+
 /** Creates a CA and a serving certificate signed by it; `name` distinguishes several sets in one test. */
 export function generateTestCertificates(name = "webhook"): TestCertificates {
   const dir = tempDir(`capo-ts-${name}-`);
-  const days = ["-days", "2"];
-  openssl(
-    ["req", "-x509", ...newKey("ca.key"), "-out", "ca.crt", "-subj", "/CN=capo-ts test CA", ...days],
-    dir,
-  );
+  newCA(dir, "capo-ts test CA");
   openssl(["req", ...newKey("tls.key"), "-out", "tls.csr", "-subj", "/CN=127.0.0.1"], dir);
   writeFileSync(
     join(dir, "san.ext"),
@@ -53,7 +58,15 @@ export function generateTestCertificates(name = "webhook"): TestCertificates {
     ],
     dir,
   );
-  return { certDir: dir, caPem: readFileSync(join(dir, "ca.crt"), "utf8") };
+  const read = (file: string): string => readFileSync(join(dir, file), "utf8");
+  return { certDir: dir, caPem: read("ca.crt"), tls: { key: read("tls.key"), cert: read("tls.crt") } };
+}
+
+/** The PEM of a CA that signed none of the certificates above, for "wrong CA" cases. */
+export function generateUnrelatedCA(): string {
+  const dir = tempDir("capo-ts-other-ca-");
+  newCA(dir, "capo-ts unrelated test CA");
+  return readFileSync(join(dir, "ca.crt"), "utf8");
 }
 
 /**

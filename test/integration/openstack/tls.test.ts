@@ -5,18 +5,20 @@ import assert from "node:assert/strict";
 import { credentialFromClouds } from "../../../src/openstack/clouds.ts";
 import { TLSError } from "../../../src/openstack/errors.ts";
 import { MEMBER_CLOUD, credential, newClient, recordError } from "./env.ts";
-import { makePKI } from "./certs.ts";
-import type { TestPKI } from "./certs.ts";
+import { generateTestCertificates, generateUnrelatedCA } from "../../env/certs.ts";
+import type { TestCertificates } from "../../env/certs.ts";
 import { startProxy } from "./proxy.ts";
 import type { CountingProxy } from "./proxy.ts";
 
 describe("TLS", () => {
-  let pki: TestPKI;
+  let certs: TestCertificates;
+  let otherCA: string;
   let proxy: CountingProxy;
 
   before(async () => {
-    pki = makePKI();
-    proxy = await startProxy({ tls: { key: pki.serverKey, cert: pki.serverCert } });
+    certs = generateTestCertificates("openstack-tls");
+    otherCA = generateUnrelatedCA();
+    proxy = await startProxy({ tls: certs.tls });
   });
 
   after(() => proxy.close());
@@ -46,7 +48,7 @@ ${o.verify === false ? "    verify: false\n" : ""}`;
   }
 
   it("works with the CA from the secret, for Keystone and every service behind the proxy", async () => {
-    const os = newClient(viaProxy({ secretCA: pki.caCert }));
+    const os = newClient(viaProxy({ secretCA: certs.caPem }));
     assert.match(await os.projectId(), /^[0-9a-f]{32}$/);
     await os.network.networks.list({ name: "none" });
     await os.compute.listAvailabilityZones();
@@ -57,12 +59,12 @@ ${o.verify === false ? "    verify: false\n" : ""}`;
   });
 
   it("works with the manager's default CA when the secret has none", async () => {
-    const os = newClient(viaProxy({ defaultCA: pki.caCert }));
+    const os = newClient(viaProxy({ defaultCA: certs.caPem }));
     await os.network.networks.list({ name: "none" });
   });
 
   it("fails with a clear TLS error on a wrong CA bundle", async () => {
-    const os = newClient(viaProxy({ secretCA: pki.otherCACert }));
+    const os = newClient(viaProxy({ secretCA: otherCA }));
     await assert.rejects(os.network.networks.list(), (e: Error) => {
       recordError(e);
       assert.ok(e instanceof TLSError, `${e.name}: ${e.message}`);
