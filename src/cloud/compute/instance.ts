@@ -166,7 +166,7 @@ export function instanceState(server: Server): "ready" | "gone" | "unknown" {
     throw new Pending(`server ${server.name} (${server.id}) is building`, parseOpenStackTime(server.created));
   if (server.status === "ERROR") {
     const f = server.fault;
-    const why = f ? `: ${f.message} (code ${f.code})` : "";
+    const why = f ? `: ${f.message.trim()} (code ${f.code})` : "";
     throw new UserError("InstanceStateError", `server ${server.name} (${server.id}) is in ERROR state${why}`);
   }
   return "unknown";
