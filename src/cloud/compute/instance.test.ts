@@ -98,7 +98,7 @@ describe("serverCreateBody", () => {
       boot_index: 0,
       delete_on_termination: true,
     });
-    assert.equal(server.block_device_mapping_v2?.length, 2);
+    assert.equal(server.block_device_mapping_v2.length, 2);
   });
 });
 

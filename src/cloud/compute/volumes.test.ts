@@ -81,7 +81,7 @@ describe("volumesReady", () => {
 
   it("creating: Pending since the oldest waiting volume, naming them", () => {
     assert.throws(
-      () =>
+      () => {
         volumesReady(
           [
             vol("a", "available", "2026-12-01T09:58:00"),
@@ -90,7 +90,8 @@ describe("volumesReady", () => {
           ],
           now,
           5,
-        ),
+        );
+      },
       (e: unknown) =>
         e instanceof Pending &&
         e.since === Date.parse("2026-12-01T09:59:00.123Z") &&
@@ -100,7 +101,9 @@ describe("volumesReady", () => {
 
   it("past the timeout: UserError naming the volume, the minutes and the status", () => {
     assert.throws(
-      () => volumesReady([vol("slow", "creating", "2026-12-01T09:54:00Z")], now, 5),
+      () => {
+        volumesReady([vol("slow", "creating", "2026-12-01T09:54:00Z")], now, 5);
+      },
       (e: unknown) =>
         e instanceof UserError && e.message === "volume slow not available after 5 minutes (status creating)",
     );
@@ -108,12 +111,13 @@ describe("volumesReady", () => {
 
   it("error: UserError naming the volume", () => {
     assert.throws(
-      () =>
+      () => {
         volumesReady(
           [vol("x", "creating", "2026-12-01T09:59:00"), vol("bad", "error", "2026-12-01T09:59:00")],
           now,
           5,
-        ),
+        );
+      },
       (e: unknown) => e instanceof UserError && /volume bad is in error state/.test(e.message),
     );
   });
