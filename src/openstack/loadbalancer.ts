@@ -1,5 +1,6 @@
 // Octavia (load-balancer v2). Everything under /v2.0/lbaas. Octavia answers 409 "immutable" while a load balancer
 // is PENDING_*; the transport retries those a few times, callers still wait for ACTIVE between steps.
+import { isNotFound } from "./errors.ts";
 import { Crud, ServiceClient, compareVersions, serviceRoot } from "./rest.ts";
 import type { GetOptions } from "./rest.ts";
 import type { Query, ServiceDef, Session } from "./session.ts";
@@ -160,6 +161,32 @@ export interface LBFlavorProfile {
   flavor_data: string;
 }
 
+/** One node of a load balancer's status tree (GET loadbalancers/<id>/status). */
+export interface StatusNode {
+  id: string;
+  name: string;
+  provisioning_status: string;
+  operating_status: string;
+}
+
+export interface MemberStatus extends StatusNode {
+  address: string;
+  protocol_port: number;
+}
+
+export interface PoolStatus extends StatusNode {
+  health_monitor?: StatusNode & { type: string };
+  members?: MemberStatus[];
+}
+
+export interface ListenerStatus extends StatusNode {
+  pools?: PoolStatus[];
+}
+
+export interface LoadBalancerStatusTree extends StatusNode {
+  listeners?: ListenerStatus[];
+}
+
 export interface ApiVersion {
   id: string;
   status: string;
@@ -217,6 +244,25 @@ export class LoadBalancerClient {
   /** Deletes the load balancer with its listeners, pools, members and monitors. */
   deleteLoadBalancerCascade(id: string, o: GetOptions = {}): Promise<boolean> {
     return this.loadBalancers.delete(id, { ...o, query: { cascade: true } });
+  }
+
+  /**
+   * Listeners, their pools, monitors and members with names and statuses, in one call; undefined when the load
+   * balancer is gone.
+   */
+  async statusTree(id: string): Promise<LoadBalancerStatusTree | undefined> {
+    try {
+      const s = await this.#c.field<{ loadbalancer: LoadBalancerStatusTree }>("statuses", {
+        method: "GET",
+        path: `lbaas/loadbalancers/${encodeURIComponent(id)}/status`,
+        operation: "loadbalancer_status_get",
+        expectedStatuses: [404],
+      });
+      return s.loadbalancer;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
   }
 
   async listProviders(query: Query = {}): Promise<Provider[]> {
