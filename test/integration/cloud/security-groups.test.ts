@@ -69,8 +69,18 @@ describe("managed security groups", () => {
         portRangeMax: 179,
         remoteManagedGroups: ["controlplane", "worker"],
       },
-      // Neutron keeps 0.0.0.0/0 as sent; it must still match.
+      // Forms Neutron stores differently from how they are sent; each must still match what Neutron returns:
+      // 0.0.0.0/0 kept as sent, IPv6 icmp stored as ipv6-icmp, a full tcp range stored as no ports.
       { name: "icmp", direction: "ingress", protocol: "icmp", remoteIPPrefix: "0.0.0.0/0" },
+      { name: "icmp6", direction: "ingress", etherType: "IPv6", protocol: "ICMP" },
+      {
+        name: "tcp",
+        direction: "ingress",
+        protocol: "tcp",
+        portRangeMin: 1,
+        portRangeMax: 65535,
+        remoteIPPrefix: "10.9.3.4/16",
+      },
     ],
     ...o,
   });
@@ -129,15 +139,15 @@ describe("managed security groups", () => {
     }
     // Neutron's two default egress rules are the "Full open" ones: only the rest is created.
     assert.deepEqual(counts, {
-      controlplane: { created: 9, deleted: 0 },
-      worker: { created: 12, deleted: 0 },
+      controlplane: { created: 11, deleted: 0 },
+      worker: { created: 14, deleted: 0 },
       bastion: { created: 1, deleted: 0 },
     });
     const h = await held();
     for (const role of ROLES) assert.deepEqual(h[role], keys(desiredRules(input(role))));
     assert.deepEqual(
       Object.values(h).map((k) => k.length),
-      [11, 14, 3],
+      [13, 16, 3],
     );
     const cp = (await nw.securityGroups.get(groups.controlplane.id)).security_group_rules;
     const api = cp.find((r) => r.port_range_min === 6443)!;
@@ -184,8 +194,8 @@ describe("managed security groups", () => {
     assert.deepEqual(counts.worker, { created: 0, deleted: 1 });
     assert.deepEqual(counts.controlplane, { created: 0, deleted: 0 });
     assert.equal((await calls()) - before, 2);
-    // 22 by the first reconcile, 2 by this test: none by the reconcile (no 409 either).
-    assert.equal(await calls("security_group_rule_create"), 22 + 2);
+    // 26 by the first reconcile, 2 by this test: none by the reconcile (no 409 either).
+    assert.equal(await calls("security_group_rule_create"), 26 + 2);
     const worker = (await nw.securityGroups.get(groups.worker.id)).security_group_rules;
     assert.ok(!worker.some((r) => r.id === manual.id));
     assert.deepEqual((await held()).controlplane, keys(desiredRules(input("controlplane"))));
