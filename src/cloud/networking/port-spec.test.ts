@@ -23,35 +23,40 @@ const lookups = { networkID: NET, fixedIPs: [], securityGroups: [] };
 
 describe("portTargets", () => {
   it("gives a machine without ports one port on the cluster network, one fixed IP per cluster subnet", () => {
-    const [t, ...rest] = portTargets(want());
-    assert.equal(rest.length, 0);
-    assert.deepEqual(t?.network, { id: NET });
-    assert.deepEqual(t.fixedIPs, [{ subnet: { id: SUB_A } }, { subnet: { id: SUB_B } }]);
+    assert.deepEqual(portTargets(want()), [
+      { port: {}, network: { id: NET }, fixedIPs: [{ subnet: { id: SUB_A } }, { subnet: { id: SUB_B } }] },
+    ]);
   });
 
   it("leaves fixed IPs to Neutron when the cluster network has no subnets in status", () => {
-    const [t] = portTargets(want({ clusterNetwork: { id: NET, subnets: [] } }));
-    assert.deepEqual(t?.fixedIPs, []);
+    assert.deepEqual(portTargets(want({ clusterNetwork: { id: NET, subnets: [] } })), [
+      { port: {}, network: { id: NET }, fixedIPs: [] },
+    ]);
   });
 
   it("keeps a port's network and fixed IPs as given", () => {
     const port = { network: { id: OTHER_NET }, fixedIPs: [{ ipAddress: "10.0.0.5" }] };
-    const [t] = portTargets(want({ ports: [port] }));
-    assert.deepEqual(t?.network, { id: OTHER_NET });
-    assert.deepEqual(t.fixedIPs, [{ ipAddress: "10.0.0.5" }]);
+    assert.deepEqual(portTargets(want({ ports: [port] })), [
+      { port, network: { id: OTHER_NET }, fixedIPs: [{ ipAddress: "10.0.0.5" }] },
+    ]);
   });
 
-  it("leaves the network to be inferred when a fixed IP names a subnet", () => {
-    const fixedIPs = [{ ipAddress: "10.0.0.5" }, { subnet: { filter: { name: "s" } } }];
-    const [t] = portTargets(want({ ports: [{ fixedIPs }] }));
-    assert.equal(t?.network, undefined);
-    assert.deepEqual(t?.fixedIPs, fixedIPs);
+  it("takes the network of the first fixed IP that names a subnet", () => {
+    const fixedIPs = [
+      { ipAddress: "10.0.0.5" },
+      { subnet: { filter: { name: "s" } } },
+      { subnet: { id: SUB_B } },
+    ];
+    assert.deepEqual(portTargets(want({ ports: [{ fixedIPs }] })), [
+      { port: { fixedIPs }, networkOf: { filter: { name: "s" } }, fixedIPs },
+    ]);
   });
 
   it("puts fixed IPs with addresses only on the cluster network, without adding its subnets", () => {
-    const [t] = portTargets(want({ ports: [{ fixedIPs: [{ ipAddress: "10.6.0.9" }] }] }));
-    assert.deepEqual(t?.network, { id: NET });
-    assert.deepEqual(t.fixedIPs, [{ ipAddress: "10.6.0.9" }]);
+    const port = { fixedIPs: [{ ipAddress: "10.6.0.9" }] };
+    assert.deepEqual(portTargets(want({ ports: [port] })), [
+      { port, network: { id: NET }, fixedIPs: [{ ipAddress: "10.6.0.9" }] },
+    ]);
   });
 
   it("refuses a machine with no ports, or a port with no network, when the cluster has no network", () => {

@@ -28,15 +28,10 @@ export interface PortsWant {
   clusterNetwork?: ClusterNetwork | undefined;
 }
 
-/**
- * Where a port goes before lookups: a network param (possibly the cluster network's ID), or none, in which
- * case the network is the one of the first fixed IP's subnet.
- */
-export interface PortTarget {
-  port: infra.PortOpts;
-  network?: infra.NetworkParam | undefined;
-  fixedIPs: infra.FixedIP[];
-}
+/** Where a port goes before lookups: a network param (possibly the cluster network's ID), or the network of a subnet. */
+export type PortTarget = { port: infra.PortOpts; fixedIPs: infra.FixedIP[] } & (
+  { network: infra.NetworkParam } | { networkOf: infra.SubnetParam }
+);
 
 /**
  * No ports means one port on the cluster network. A port without network or fixed IPs goes on the cluster
@@ -48,8 +43,9 @@ export function portTargets(want: PortsWant): PortTarget[] {
   const net = want.clusterNetwork;
   return ports.map((port, i) => {
     const fixedIPs = port.fixedIPs ?? [];
-    if (hasNetwork(port)) return { port, network: port.network, fixedIPs };
-    if (fixedIPs.some((f) => f.subnet)) return { port, fixedIPs };
+    if (port.network?.id || port.network?.filter) return { port, network: port.network, fixedIPs };
+    const networkOf = fixedIPs.find((f) => f.subnet)?.subnet;
+    if (networkOf) return { port, networkOf, fixedIPs };
     if (!net)
       throw new UserError(
         "InvalidMachineSpec",
@@ -61,8 +57,6 @@ export function portTargets(want: PortsWant): PortTarget[] {
     return { port, network: { id: net.id }, fixedIPs: defaulted };
   });
 }
-
-const hasNetwork = (p: infra.PortOpts): boolean => !!(p.network?.id || p.network?.filter);
 
 /** What ports.ts looked up for one port. */
 export interface PortLookups {

@@ -38,26 +38,21 @@ async function lookups(
   cluster: ClusterNetwork | undefined,
   t: PortTarget,
 ): Promise<PortLookups> {
+  // Status recorded the cluster's network and subnets: their IDs need no lookup.
   const subnetOf = new Map<infra.SubnetParam, string>();
   let networkID: string;
-  if (t.network?.id && t.network.id === cluster?.id) networkID = t.network.id;
-  else if (t.network) networkID = (await resolveNetworkParam(nw, t.network)).id;
-  else {
-    // portTargets leaves the network out only when a fixed IP names a subnet: the port goes on its network.
-    const param = t.fixedIPs.find((f) => f.subnet)?.subnet;
-    if (!param) throw new Error("port has neither a network nor a fixed IP subnet");
-    const subnet = await resolveSubnetParam(nw, param);
-    subnetOf.set(param, subnet.id);
+  if ("networkOf" in t) {
+    const subnet = await resolveSubnetParam(nw, t.networkOf);
+    subnetOf.set(t.networkOf, subnet.id);
     networkID = subnet.network_id;
-  }
+  } else if (t.network.id && t.network.id === cluster?.id) networkID = t.network.id;
+  else networkID = (await resolveNetworkParam(nw, t.network)).id;
   const known = new Set(cluster?.id === networkID ? cluster.subnets.map((s) => s.id) : []);
+  const subnetId = async (p: infra.SubnetParam): Promise<string> =>
+    subnetOf.get(p) ?? (p.id && known.has(p.id) ? p.id : (await resolveSubnetParam(nw, p, networkID)).id);
   const fixedIPs: infra.ResolvedFixedIP[] = [];
   for (const f of t.fixedIPs) {
-    const p = f.subnet;
-    const subnet = !p
-      ? undefined
-      : (subnetOf.get(p) ??
-        (p.id && known.has(p.id) ? p.id : (await resolveSubnetParam(nw, p, networkID)).id));
+    const subnet = f.subnet && (await subnetId(f.subnet));
     fixedIPs.push({ ...(subnet ? { subnet } : {}), ...(f.ipAddress ? { ipAddress: f.ipAddress } : {}) });
   }
   const own = t.port.disablePortSecurity ? [] : await resolveSecurityGroups(nw, t.port.securityGroups ?? []);
