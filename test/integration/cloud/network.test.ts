@@ -76,6 +76,8 @@ describe("cluster networking", () => {
   let network: Network;
   let subnet: Subnet;
   let routerId: string;
+  let bareRouterId: string;
+  let adminRouterId: string;
 
   before(async () => {
     const [ext] = await nw.networks.list({ name: SEED.externalNetwork });
@@ -272,6 +274,7 @@ describe("cluster networking", () => {
 
     it("a router found without a gateway gets one (SuccessfulUpdateRouter)", async () => {
       const bare = await nw.routers.create({ name: name("bare-router") });
+      bareRouterId = bare.id;
       cleanup.add("bare router", () => nw.routers.delete(bare.id, { ignoreNotFound: true }));
       const r = recorder();
       const want = { name: name("bare-router"), description: "", tags: [], externalNetworkId: external.id };
@@ -303,6 +306,7 @@ describe("cluster networking", () => {
         externalIPs: [{ subnetId: publicSubnet!.id, ipAddress: GATEWAY_IP }],
       };
       const router = await ensureClusterRouter(admin, r.record, want);
+      adminRouterId = router.id;
       assert.deepEqual(routerStatusIPs(router), [GATEWAY_IP]);
       assert.equal((await ensureClusterRouter(admin, r.record, want, router.id)).id, router.id);
       assert.deepEqual(r.reasons(), ["SuccessfulCreateRouter"], "no gateway update when it has the IPs");
@@ -366,6 +370,26 @@ describe("cluster networking", () => {
   });
 
   describe("delete", () => {
+    it("a subnet without an interface on the router is no obstacle; the user's router stays", async () => {
+      const r = recorder();
+      const d = { name: name("bare-router"), subnetIds: [subnet.id] };
+      assert.equal(
+        await deleteClusterRouter(nw, r.record, { ...d, recordedId: bareRouterId, userRouter: true }),
+        0,
+      );
+      assert.ok(await nw.routers.get(bareRouterId, { ignoreNotFound: true }), "the user's router is kept");
+      assert.equal(await deleteClusterRouter(nw, r.record, { ...d, userRouter: false }), 1, "found by name");
+      assert.equal(await nw.routers.get(bareRouterId, { ignoreNotFound: true }), undefined);
+      const withIPs = {
+        recordedId: adminRouterId,
+        name: name("admin-router"),
+        subnetIds: [subnet.id],
+        userRouter: false,
+      };
+      assert.equal(await deleteClusterRouter(admin, r.record, withIPs), 1);
+      assert.deepEqual(r.reasons(), ["SuccessfulDeleteRouter", "SuccessfulDeleteRouter"]);
+    });
+
     it("removes the interfaces and the router; a second delete does nothing", async () => {
       const r = recorder();
       const d = { recordedId: routerId, name: CLUSTER, subnetIds: [subnet.id], userRouter: false };
