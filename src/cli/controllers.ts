@@ -1,7 +1,6 @@
 // CAPO's OpenStackCluster and OpenStackMachine controllers as the manager registers them: the watches,
-// mappings and filters are final; the reconcilers come from src/controllers/ in a later issue and are passed
-// in. Until then `pendingReconcilers` stands in: it reconciles nothing and says so at -v=4.
-import type { Reconciler } from "../runtime/controller.ts";
+// mappings and filters, with the reconcilers built from the Manager once it exists (src/controllers/).
+import type { CapoReconcilers } from "../controllers/index.ts";
 import { skipPaused } from "../runtime/guards.ts";
 import type { ControllerRegistration, Manager } from "../runtime/manager.ts";
 import {
@@ -19,23 +18,6 @@ import {
 } from "../runtime/predicates.ts";
 import { Clusters, Machines, OpenStackClusters, OpenStackMachines } from "../runtime/resources.ts";
 
-export interface CapoReconcilers {
-  openStackCluster: Reconciler;
-  openStackMachine: Reconciler;
-}
-
-const pending = (kind: string): Reconciler => ({
-  reconcile(_req, ctx) {
-    ctx.log.v(4).info(`${kind} reconciler not implemented yet; nothing done`);
-    return Promise.resolve(undefined);
-  },
-});
-
-export const pendingReconcilers: CapoReconcilers = {
-  openStackCluster: pending("OpenStackCluster"),
-  openStackMachine: pending("OpenStackMachine"),
-};
-
 export interface CapoControllerOptions {
   watchFilter: string;
   namespace: string;
@@ -43,9 +25,10 @@ export interface CapoControllerOptions {
   openStackMachineConcurrency: number;
 }
 
+/** `reconcilers` builds them from the Manager, once it exists (it is cheap: no I/O). */
 export function capoControllers(
   opts: CapoControllerOptions,
-  reconcilers: CapoReconcilers,
+  reconcilers: (mgr: Manager) => CapoReconcilers,
 ): ControllerRegistration[] {
   const filters = [resourceNotPausedAndHasFilterLabel(opts.watchFilter), inNamespace(opts.namespace)];
   return [
@@ -64,7 +47,7 @@ export function capoControllers(
             },
           ],
           eventFilters: [...filters, resourceIsNotExternallyManaged],
-          reconciler: skipPaused(mgr.cache, OpenStackClusters, reconcilers.openStackCluster),
+          reconciler: skipPaused(mgr.cache, OpenStackClusters, reconcilers(mgr).openStackCluster),
           concurrency: opts.openStackClusterConcurrency,
         });
       },
@@ -85,7 +68,7 @@ export function capoControllers(
             },
           ],
           eventFilters: filters,
-          reconciler: skipPaused(mgr.cache, OpenStackMachines, reconcilers.openStackMachine),
+          reconciler: skipPaused(mgr.cache, OpenStackMachines, reconcilers(mgr).openStackMachine),
           concurrency: opts.openStackMachineConcurrency,
         });
       },

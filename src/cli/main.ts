@@ -1,15 +1,10 @@
 // capo-ts command line: `capo-ts manager [flags]`, `capo-ts version`, `capo-ts --version`.
-import { readFileSync } from "node:fs";
-import { capoControllers, pendingReconcilers } from "./controllers.ts";
+import { capoReconcilers } from "../controllers/index.ts";
+import { capoControllers } from "./controllers.ts";
 import { managerUsage, parseManagerArgs, runManager } from "./manager.ts";
+import { version } from "./version.ts";
 
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
-
-export function version(): string {
-  return pkg.version;
-}
+export { version };
 
 const USAGE = `Usage: capo-ts <command> [flags]
 
@@ -59,7 +54,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         io.out(`capo-ts ${version()}\n`);
         return 0;
       }
-      return runManager(cfg, { registrations: capoControllers(cfg, pendingReconcilers) });
+      return runManager(cfg, {
+        registrations: (scopes) => capoControllers(cfg, (mgr) => capoReconcilers(mgr, scopes)),
+      });
     }
     default:
       io.err(`capo-ts: unknown command ${JSON.stringify(command)}\n${USAGE}`);

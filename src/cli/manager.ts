@@ -6,8 +6,11 @@ import type { ControllerRegistration, ManagerOptions } from "../runtime/manager.
 import { Manager } from "../runtime/manager.ts";
 import { loadKubeConfig } from "../runtime/kube.ts";
 import type { Logger } from "../runtime/log.ts";
-import { newLogger } from "../runtime/log.ts";
+import { newLogger, pinoFor } from "../runtime/log.ts";
 import { startWebhooks, type WebhookServer } from "../webhooks/index.ts";
+import type { Scopes } from "../cloud/identity.ts";
+import { SessionRegistry } from "../openstack/session.ts";
+import { version } from "./version.ts";
 import type { FlagDef } from "./flags.ts";
 import { parseFlags, usage } from "./flags.ts";
 import { openSSLCiphers, tlsMinVersion } from "./tls.ts";
@@ -77,7 +80,8 @@ export const managerFlags: FlagDef[] = [
     name: "openstackmachinetemplate-concurrency",
     type: "int",
     default: 10,
-    usage: "Number of OpenStackMachineTemplates to process simultaneously",
+    usage:
+      "Number of OpenStackMachineTemplates to process simultaneously (no effect: capo-ts has no OpenStackMachineTemplate controller yet).",
   },
   {
     name: "sync-period",
@@ -140,14 +144,15 @@ export const managerFlags: FlagDef[] = [
     type: "stringSlice",
     default: [],
     usage:
-      "List of CRD migration phases to skip. Valid values are: StorageVersionMigration, CleanupManagedFields.",
+      "List of CRD migration phases to skip. Valid values are: StorageVersionMigration, CleanupManagedFields (validated only: capo-ts has no CRD migrator yet).",
   },
   { name: "version", type: "bool", default: false, usage: "Print version and exit" },
   {
     name: "feature-gates",
     type: "mapStringBool",
     default: { PriorityQueue: true, AutoScaleFromZero: false },
-    usage: "A set of key=value pairs that describe feature gates for alpha/experimental features.",
+    usage:
+      "A set of key=value pairs that describe feature gates for alpha/experimental features (PriorityQueue and AutoScaleFromZero are accepted and have no effect yet).",
   },
   {
     name: "diagnostics-address",
@@ -335,7 +340,8 @@ export function metricsAddress(cfg: ManagerConfig, log: Logger): string {
 }
 
 export interface RunOptions {
-  registrations: ControllerRegistration[];
+  /** The controllers, given the OpenStack scopes (one session per credential) they share. */
+  registrations: (scopes: Scopes) => ControllerRegistration[];
   /** Shared with the OpenStack client's metrics. */
   registry?: Registry;
   log?: Logger;
@@ -352,7 +358,13 @@ function processRegistry(): Registry {
   return registry;
 }
 
-export function buildManager(cfg: ManagerConfig, opts: RunOptions, log: Logger): Manager {
+export function buildManager(
+  cfg: ManagerConfig,
+  opts: RunOptions,
+  log: Logger,
+  registry: Registry,
+  scopes: Scopes,
+): Manager {
   const mgr = new Manager({
     kubeConfig: loadKubeConfig(cfg.kubeconfig || undefined),
     namespace: cfg.namespace,
@@ -362,7 +374,7 @@ export function buildManager(cfg: ManagerConfig, opts: RunOptions, log: Logger):
     userAgent: "capo-ts-manager",
     healthAddr: cfg.healthAddr,
     metricsAddr: metricsAddress(cfg, log),
-    registry: opts.registry ?? processRegistry(),
+    registry,
     log,
     leaderElection: cfg.leaderElect
       ? {
@@ -376,7 +388,7 @@ export function buildManager(cfg: ManagerConfig, opts: RunOptions, log: Logger):
       : undefined,
     ...opts.overrides,
   });
-  for (const r of opts.registrations) {
+  for (const r of opts.registrations(scopes)) {
     log.v(1).info("Registering controller", { controller: r.name });
     r.register(mgr);
   }
@@ -415,8 +427,17 @@ export async function runManager(cfg: ManagerConfig, opts: RunOptions): Promise<
     process.on("SIGINT", onSignal);
   }
   let webhooks: WebhookServer | undefined;
+  // One registry: /metrics serves the runtime's and the OpenStack client's (capo_openstack_api_*) metrics.
+  const registry = opts.registry ?? processRegistry();
+  const sessions = new SessionRegistry({
+    registry,
+    maxSize: cfg.scopeCacheMaxSize,
+    userAgent: `capo-ts/${version()}`,
+    logger: pinoFor(log, cfg.verbosity, { component: "openstack" }),
+  });
   try {
-    const mgr = buildManager(cfg, opts, log);
+    const scopes: Scopes = { sessions, defaultCACert: readCACerts(cfg.caCerts) };
+    const mgr = buildManager(cfg, opts, log, registry, scopes);
     const server = await serveWebhooks(cfg, log);
     webhooks = server;
     mgr.addReadyzCheck("webhook", () => server.reachable());
@@ -433,6 +454,7 @@ export async function runManager(cfg: ManagerConfig, opts: RunOptions): Promise<
     return 1;
   } finally {
     await webhooks?.close();
+    await sessions.close();
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
   }
@@ -451,4 +473,9 @@ function serveWebhooks(cfg: ManagerConfig, log: Logger): Promise<WebhookServer> 
     ...(ciphers === undefined ? {} : { ciphers }),
     logger: log.child({ component: "webhooks" }),
   });
+}
+
+/** The --ca-certs bundle, the default CA of every credential Secret without `cacert`. */
+function readCACerts(path: string): string | undefined {
+  return path === "" ? undefined : readFileSync(path, "utf8");
 }

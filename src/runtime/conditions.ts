@@ -5,17 +5,9 @@ import type { Clock } from "./clock.ts";
 import { realClock } from "./clock.ts";
 import type { KubeObject } from "./object.ts";
 
-export type ConditionStatus = "True" | "False" | "Unknown";
-export type ConditionSeverity = "Error" | "Warning" | "Info" | "";
+import type { Condition, ConditionSeverity } from "../api/common/capi.ts";
 
-export interface Condition {
-  type: string;
-  status: ConditionStatus;
-  severity?: ConditionSeverity;
-  lastTransitionTime: string;
-  reason?: string;
-  message?: string;
-}
+export type { Condition, ConditionSeverity, ConditionStatus } from "../api/common/capi.ts";
 
 export const READY = "Ready";
 

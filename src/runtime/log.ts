@@ -43,6 +43,19 @@ class PinoLogger implements Logger {
   child(kv: Record<string, unknown>): Logger {
     return new PinoLogger(this.#pino.child(kv), this.#verbosity, this.#level);
   }
+
+  get pino(): Pino {
+    return this.#pino;
+  }
+}
+
+/**
+ * A plain pino logger writing where `log` writes, for libraries that log through pino themselves (the
+ * OpenStack client): at --v=5 and above it passes trace lines (request detail, as klog's V(5) does).
+ */
+export function pinoFor(log: Logger, verbosity: number, bindings: Record<string, unknown>): Pino {
+  const base = log instanceof PinoLogger ? log.pino : pino({ level: "silent" });
+  return base.child(bindings, { level: verbosity >= 5 ? "trace" : "info" });
 }
 
 export interface LoggerOptions {

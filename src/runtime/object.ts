@@ -1,30 +1,10 @@
 // Unstructured Kubernetes objects and the resource descriptors used to address them. Typed API structs come
 // from src/api/; the runtime only needs metadata and treats spec and status as opaque.
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+import type { ObjectMeta } from "../api/common/meta.ts";
 
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: OwnerReference[];
-  managedFields?: unknown[];
-}
+// One metadata type for typed API objects and unstructured ones.
+export type { ObjectMeta, OwnerReference } from "../api/common/meta.ts";
 
 export interface KubeObject<Spec = unknown, Status = unknown> {
   apiVersion?: string;

@@ -11,11 +11,16 @@ export const APIEndpointSchema = object(
 );
 export type APIEndpoint = Static<typeof APIEndpointSchema>;
 
+// status and severity are plain strings in CAPI's CRDs; the TS type narrows them to the values CAPI writes,
+// so this one Condition type serves the API, the runtime's condition helpers and the patch helper.
+export type ConditionStatus = "True" | "False" | "Unknown";
+export type ConditionSeverity = "Error" | "Warning" | "Info" | "";
+
 export const ConditionSchema = object(
   {
     type: Type.String(),
-    status: Type.String(),
-    severity: Type.Optional(Type.String()),
+    status: Type.Unsafe<ConditionStatus>(Type.String()),
+    severity: Type.Optional(Type.Unsafe<ConditionSeverity>(Type.String())),
     lastTransitionTime: Type.String({ format: "date-time" }),
     reason: Type.Optional(Type.String()),
     message: Type.Optional(Type.String()),

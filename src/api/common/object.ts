@@ -1,6 +1,6 @@
 // The envelope every kind shares: apiVersion, kind, metadata, spec and (for non-templates) status.
 import { Type, type TSchema } from "typebox";
-import { ListMetaSchema, ObjectMetaSchema } from "./meta.ts";
+import { ListMetaSchema, ObjectMetaSchema, type ObjectMeta } from "./meta.ts";
 import { object } from "./schema.ts";
 
 const apiVersion = Type.String({
@@ -62,3 +62,10 @@ export function listObject<Item extends TSchema>(item: Item) {
     items: Type.Array(item),
   });
 }
+
+/**
+ * An object as the apiserver returns it: metadata is always there. The schemas keep it optional (manifests
+ * and conversion inputs may lack it), so code that reads from the cache or the apiserver uses Live<T>, which
+ * the runtime's patch helper, conditions and cache accept without casts.
+ */
+export type Live<T> = T & { metadata: ObjectMeta };

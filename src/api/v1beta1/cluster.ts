@@ -1,6 +1,6 @@
 // v1beta1 OpenStackCluster spec and status.
 import { Type, type Static } from "typebox";
-import { APIEndpointSchema, FailureDomainsSchema } from "../common/capi.ts";
+import { APIEndpointSchema, ConditionsSchema, FailureDomainsSchema } from "../common/capi.ts";
 import { cel, described, listAtomic, listMap, listSet, object, stringEnum } from "../common/schema.ts";
 import { NetworkParamSchema, RouterParamSchema, SubnetParamSchema } from "./filters.ts";
 import {
@@ -276,6 +276,9 @@ export const OpenStackClusterStatusSchema = object(
     bastion: Type.Optional(BastionStatusSchema),
     failureReason: str("Set on a terminal problem that needs a human, as a machine-readable reason."),
     failureMessage: str("Set on a terminal problem that needs a human, as a message."),
+    // Not in CAPO v0.10's v1beta1: later CAPO releases added it, so that an error is visible in
+    // `kubectl describe`. Older versions keep it through the conversion-data annotation.
+    conditions: Type.Optional(ConditionsSchema),
   },
   { description: "OpenStackClusterStatus defines the observed state of OpenStackCluster." },
 );

@@ -1,0 +1,66 @@
+// Find-before-create, spelled once. Every resource a reconciler creates goes through ensureOne: the ID it
+// recorded in status first, else an exact-name lookup, and only then a create. More than one resource with
+// the name is an error that names them all: picking one would hide a leak (CAPO #2088). The caller writes
+// the returned ID into status before its next create call.
+import { DuplicateResourceError } from "./errors.ts";
+
+export type Ensured<T> =
+  | { state: "found" | "adopted" | "created"; resource: T }
+  /** The recorded ID is gone and whenGone is "report": the caller decides (a server is never recreated). */
+  | { state: "gone"; id: string };
+
+export interface EnsureSpec<T extends { id: string }> {
+  /** For messages: "network", "security group". */
+  kind: string;
+  name: string;
+  recordedId?: string | undefined;
+  /** By ID; undefined when it does not exist (404). */
+  get(id: string): Promise<T | undefined>;
+  /** Candidates by exact name (Neutron's `name=` is exact; Nova's needs exactName()). */
+  listByName(name: string): Promise<T[]>;
+  create(): Promise<T>;
+  /** A recorded ID that 404s: look up by name and create again, or report it. */
+  whenGone: "recreate" | "report";
+}
+
+export async function ensureOne<T extends { id: string }>(e: EnsureSpec<T>): Promise<Ensured<T>> {
+  if (e.recordedId) {
+    const found = await e.get(e.recordedId);
+    if (found) return { state: "found", resource: found };
+    if (e.whenGone === "report") return { state: "gone", id: e.recordedId };
+  }
+  const existing = await e.listByName(e.name);
+  if (existing.length > 1)
+    throw new DuplicateResourceError(
+      e.kind,
+      e.name,
+      existing.map((x) => x.id),
+    );
+  const [one] = existing;
+  if (one) return { state: "adopted", resource: one };
+  return { state: "created", resource: await e.create() };
+}
+
+/** The resource ensureOne returned, or an error for "gone" (for kinds that always recreate). */
+export function resourceOf<T extends { id: string }>(r: Ensured<T>): T {
+  if (r.state === "gone") throw new Error(`resource ${r.id} is gone`);
+  return r.resource;
+}
+
+/**
+ * Deletes what a recorded ID or the owned name points at. Returns how many were deleted; a resource already
+ * gone counts as deleted. All resources with the name go: on delete, several are leaks, not a conflict.
+ */
+export async function deleteOwned<T extends { id: string }>(d: {
+  recordedId?: string | undefined;
+  name?: string | undefined;
+  listByName(name: string): Promise<T[]>;
+  delete(id: string): Promise<boolean>;
+}): Promise<number> {
+  const ids = new Set<string>();
+  if (d.recordedId) ids.add(d.recordedId);
+  if (d.name) for (const r of await d.listByName(d.name)) ids.add(r.id);
+  let n = 0;
+  for (const id of ids) if (await d.delete(id)) n++;
+  return n;
+}

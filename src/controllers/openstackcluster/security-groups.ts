@@ -1,0 +1,102 @@
+// Steps for the managed security groups: the groups first (each ID checkpointed as soon as it exists), then
+// their rules by set difference. One Neutron list returns all groups with their rules, so a steady-state
+// reconcile costs one call here.
+import type * as neutron from "../../openstack/network.ts";
+import { SECURITY_GROUP_DESCRIPTION, securityGroupName, type SecurityGroupRole } from "../../cloud/names.ts";
+import {
+  deleteSecurityGroup,
+  ensureSecurityGroup,
+  listClusterSecurityGroups,
+  reconcileRules,
+} from "../../cloud/networking/security-groups.ts";
+import { desiredRules } from "../../cloud/networking/sg-rules.ts";
+import type { Step } from "../shared/steps.ts";
+import type { ClusterScope } from "./scope.ts";
+import { Conditions, conditionGroup, spec, status } from "./scope.ts";
+
+const statusKey = {
+  controlplane: "controlPlaneSecurityGroup",
+  worker: "workerSecurityGroup",
+  bastion: "bastionSecurityGroup",
+} as const;
+
+export const bastionEnabled = (s: ClusterScope): boolean => {
+  const b = spec(s).bastion;
+  return b !== undefined && b.enabled !== false;
+};
+
+const groups: Step<ClusterScope> = async (s) => {
+  if (!spec(s).managedSecurityGroups) return undefined;
+  const all: SecurityGroupRole[] = ["controlplane", "worker", "bastion"];
+  const wanted = bastionEnabled(s) ? all : all.filter((r) => r !== "bastion");
+  const names = all.map((r) => securityGroupName(s.ref, r));
+  const found = await listClusterSecurityGroups(s.os.network, names);
+  const byRole = new Map<SecurityGroupRole, neutron.SecurityGroup>();
+  const st = status(s);
+  for (const role of wanted) {
+    const name = securityGroupName(s.ref, role);
+    let group = found.find((g) => g.name === name);
+    group ??= await ensureSecurityGroup(
+      s.os.network,
+      s.record,
+      { name, description: SECURITY_GROUP_DESCRIPTION, tags: spec(s).tags ?? [] },
+      st[statusKey[role]]?.id,
+    );
+    byRole.set(role, group);
+    st[statusKey[role]] = { name: group.name, id: group.id };
+    await s.checkpoint();
+  }
+  const strayBastion = found.find((g) => g.name === securityGroupName(s.ref, "bastion"));
+  if (!bastionEnabled(s) && strayBastion) {
+    await deleteSecurityGroup(s.os.network, s.record, {
+      recordedId: strayBastion.id,
+      name: strayBastion.name,
+    }).catch((e: unknown) => {
+      s.log.info("Bastion security group not deleted yet", { error: (e as Error).message });
+    });
+    delete st.bastionSecurityGroup;
+  }
+  s.seen.securityGroups = byRole;
+  return undefined;
+};
+
+const rules: Step<ClusterScope> = async (s) => {
+  const byRole = s.seen.securityGroups;
+  const sp = spec(s);
+  if (!sp.managedSecurityGroups || !byRole) return undefined;
+  const id = (r: SecurityGroupRole): string => byRole.get(r)?.id ?? "";
+  for (const [role, group] of byRole) {
+    const want = desiredRules({
+      role,
+      groupIds: {
+        controlplane: id("controlplane"),
+        worker: id("worker"),
+        bastion: byRole.get("bastion")?.id,
+      },
+      bastionEnabled: bastionEnabled(s),
+      allowAllInClusterTraffic: sp.managedSecurityGroups.allowAllInClusterTraffic,
+      clusterSubnetCIDRs: (status(s).network?.subnets ?? []).map((x) => x.cidr),
+      additionalPorts: sp.apiServerLoadBalancer?.additionalPorts ?? [],
+      userRules: sp.managedSecurityGroups.allNodesSecurityGroupRules ?? [],
+    });
+    await reconcileRules(s.os.network, s.record, group, want);
+  }
+  return undefined;
+};
+
+export const securityGroupSteps: Step<ClusterScope>[] = conditionGroup(Conditions.securityGroups, [
+  groups,
+  rules,
+]);
+
+/** On cluster delete: every managed group, by recorded ID and by name (bastion always attempted, as CAPO). */
+export async function deleteSecurityGroups(s: ClusterScope): Promise<void> {
+  const st = status(s);
+  for (const role of ["bastion", "worker", "controlplane"] as const) {
+    await deleteSecurityGroup(s.os.network, s.record, {
+      recordedId: st[statusKey[role]]?.id,
+      name: securityGroupName(s.ref, role),
+    });
+    st[statusKey[role]] = undefined;
+  }
+}

@@ -1,0 +1,62 @@
+// A reconcile as CAPZ shapes it: a sequence of named steps, each of which turns spec into a want, calls
+// src/cloud and writes what it found or made into status. After every step the patch helper sends what
+// changed (a checkpoint), so every ID a step created is in the apiserver before the next step creates
+// anything: a kill -9 anywhere resumes by recorded ID or name, never with a duplicate.
+import type { Reconciler, Result } from "../../runtime/controller.ts";
+import type { KubeClient } from "../../runtime/kube.ts";
+import type { KubeObject, Resource } from "../../runtime/object.ts";
+import { PatchHelper } from "../../runtime/patch.ts";
+
+/** undefined: go on with the next step; a Result: stop here and requeue as it says. */
+export type Step<S> = (s: S) => Promise<Result | undefined>;
+
+export interface Checkpointed {
+  checkpoint(): Promise<void>;
+}
+
+export async function runSteps<S extends Checkpointed>(
+  s: S,
+  steps: readonly Step<S>[],
+): Promise<Result | undefined> {
+  for (const step of steps) {
+    const stop = await step(s);
+    await s.checkpoint();
+    if (stop) return stop;
+  }
+  return undefined;
+}
+
+/**
+ * CAPO's deferred patchHelper.Patch: the object is written whether the body returns or throws, so a condition
+ * set on the way to an error is visible. When both fail, both errors are kept.
+ */
+export async function withPatch<T extends KubeObject>(
+  client: KubeClient,
+  resource: Resource,
+  obj: T,
+  body: (patch: PatchHelper<T>) => Promise<Result | undefined>,
+): Promise<Result | undefined> {
+  const patch = new PatchHelper(client, resource, obj);
+  let result: Result | undefined;
+  try {
+    result = await body(patch);
+  } catch (e) {
+    try {
+      await patch.patch(obj);
+    } catch (patchError) {
+      throw new AggregateError([e, patchError], (e as Error).message, { cause: patchError });
+    }
+    throw e;
+  }
+  await patch.patch(obj);
+  return result;
+}
+
+/** The sooner of two requeues; undefined when neither asks for one. */
+export function sooner(a: Result | undefined, b: Result | undefined): Result | undefined {
+  if (!a?.requeueAfter) return b ?? a;
+  if (!b?.requeueAfter) return a;
+  return a.requeueAfter <= b.requeueAfter ? a : b;
+}
+
+export type { Reconciler, Result };
