@@ -15,13 +15,18 @@ export interface ListenersWant {
   ports: number[];
   /** What allowed_cidrs must be; undefined when Octavia cannot do it (octaviaSupportsAllowedCIDRs). */
   allowedCIDRs?: string[] | undefined;
+  /**
+   * status.apiServerLoadBalancer.allowedCIDRs, written after this returned: equal to allowedCIDRs, the
+   * listeners are trusted to have them (only a change by hand would escape) and are not listed.
+   */
+  recordedAllowedCIDRs?: string[] | undefined;
   tags: string[];
 }
 
 /**
  * For each port, listener, pool and TCP monitor `<lb>-<port>`, and the listeners' allowed_cidrs. Returns when
  * all exist and match; otherwise makes one change and throws Pending. Steady state: 1 call (the status tree),
- * 2 with allowedCIDRs (the listeners, for their allowed_cidrs).
+ * 2 when allowedCIDRs differ from the recorded ones (the listeners, for their allowed_cidrs).
  */
 export async function ensureListenersPoolsMonitors(
   lb: LoadBalancerClient,
@@ -29,7 +34,10 @@ export async function ensureListenersPoolsMonitors(
   want: ListenersWant,
 ): Promise<void> {
   const tree = await statusTreeOf(lb, want.lb);
-  const cidrsById = want.allowedCIDRs
+  const cidrs = want.allowedCIDRs;
+  const trusted =
+    !cidrs || (want.recordedAllowedCIDRs !== undefined && sameSet(want.recordedAllowedCIDRs, cidrs));
+  const cidrsById = !trusted
     ? new Map((await lb.listeners.list({ loadbalancer_id: want.lb.id })).map((l) => [l.id, l.allowed_cidrs]))
     : undefined;
   const change = changeMaker(want.lb, tree);
@@ -37,8 +45,7 @@ export async function ensureListenersPoolsMonitors(
     const name = listenerName(want.lb.name, port);
     const listener = byName(tree.listeners, "listener", name);
     if (!listener) return change(() => createListener(lb, record, want, port));
-    const cidrs = want.allowedCIDRs;
-    if (cidrs && !sameSet(cidrsById?.get(listener.id) ?? [], cidrs))
+    if (cidrs && cidrsById && !sameSet(cidrsById.get(listener.id) ?? [], cidrs))
       return change(() => updateAllowedCIDRs(lb, record, listener, cidrs));
     const pool = byName(listener.pools, "pool", poolName(want.lb.name, port));
     if (!pool) return change(() => createPool(lb, record, want, listener.id, port));

@@ -169,32 +169,36 @@ describe("cloud API server load balancer", () => {
       assert.equal(events.filter((e) => e.startsWith(`Normal SuccessfulCreate${kind}`)).length, PORTS.length);
   });
 
-  it("steady state: 3 calls with allowed_cidrs, 2 without, nothing created", async () => {
+  it("steady state: load balancer GET + status tree (+ listeners while allowed_cidrs are unrecorded), nothing created", async () => {
     // The last create (a monitor) leaves the load balancer PENDING_UPDATE for a moment.
     await settle("ACTIVE", () => ensureLoadBalancer(lb, record, want, recordedId));
-    const steady = async (withCIDRs: boolean) => {
+    const steady = async (allowed: { allowedCIDRs?: string[]; recordedAllowedCIDRs?: string[] }) => {
       const [calls, made] = [await count(), await creates()];
       const l = await ensureLoadBalancer(lb, record, want, recordedId);
-      await ensureListenersPoolsMonitors(lb, record, {
-        lb: l,
-        ports: PORTS,
-        allowedCIDRs: withCIDRs ? cidrs : undefined,
-        tags: TAGS,
-      });
+      await ensureListenersPoolsMonitors(lb, record, { lb: l, ports: PORTS, tags: TAGS, ...allowed });
       assert.equal(await creates(), made, "no create");
       return (await count()) - calls;
     };
-    const withCIDRs = await steady(true);
-    const without = await steady(false);
-    console.log(`steady state: ${withCIDRs} calls with allowed_cidrs, ${without} without`);
-    assert.equal(withCIDRs, 3);
-    assert.equal(without, 2);
+    const unrecorded = await steady({ allowedCIDRs: cidrs });
+    const recorded = await steady({ allowedCIDRs: cidrs, recordedAllowedCIDRs: cidrs });
+    const without = await steady({});
+    console.log(
+      `steady state: ${unrecorded} calls with allowed_cidrs not yet in status, ${recorded} with, ${without} without allowed_cidrs`,
+    );
+    assert.deepEqual([unrecorded, recorded, without], [3, 2, 2]);
   });
 
   it("updates allowed_cidrs that differ, one listener per call", async () => {
+    const recordedAllowedCIDRs = cidrs;
     cidrs = [...cidrs, "203.0.113.0/24"].sort();
     const got = await settle("allowed_cidrs", () =>
-      ensureListenersPoolsMonitors(lb, record, { lb: theLB, ports: PORTS, allowedCIDRs: cidrs, tags: TAGS }),
+      ensureListenersPoolsMonitors(lb, record, {
+        lb: theLB,
+        ports: PORTS,
+        allowedCIDRs: cidrs,
+        recordedAllowedCIDRs,
+        tags: TAGS,
+      }),
     );
     assert.ok(got.passes >= 1 + PORTS.length);
     for (const l of await lb.listeners.list({ loadbalancer_id: theLB.id }))
