@@ -66,6 +66,22 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
+/**
+ * Calls by `<METHOD> <port> <path>` with IDs and queries folded (`GET 9696 /v2.0/networks/{id}`), for API
+ * economy assertions: `callSummary(proxy.hits.slice(mark))`.
+ */
+export function callSummary(hits: FaultHit[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const h of hits) {
+    const path = h.path
+      .replace(/\?.*$/, "")
+      .replace(/\/[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}/g, "/{id}");
+    const key = `${h.method} ${h.port} ${path}`;
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
+}
+
 const UPSTREAM = "127.0.0.1";
 const KEYSTONE_PORT = 5000;
 

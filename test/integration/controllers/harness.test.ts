@@ -17,7 +17,7 @@ import {
   startManager,
   type Fixtures,
 } from "../../env/capo.ts";
-import { startFaultProxy, type FaultProxy } from "../../env/fault-proxy.ts";
+import { callSummary, startFaultProxy, type FaultProxy } from "../../env/fault-proxy.ts";
 import { processAlive, startKube, type KubeEnv } from "../../env/kube.ts";
 import { assertNoDuplicates, assertNothingLeft, counts, inventory, purge } from "../../env/sweep.ts";
 import { SEED, newClient, credential } from "../openstack/env.ts";
@@ -99,11 +99,11 @@ describe("controller test harness", () => {
 
   it("forwards through the proxy, captures tokens, injects seeded faults and revokes", async () => {
     const via = newClient(credential(undefined, { authUrl: proxy.authUrl() }));
+    const mark = proxy.hits.length;
     await via.network.networks.list({ name: "none" });
-    assert.ok(
-      proxy.hits.some((h) => h.port === 9696),
-      "Neutron traffic went through the proxy",
-    );
+    const calls = callSummary(proxy.hits.slice(mark));
+    assert.equal(calls["POST 5000 /v3/auth/tokens"], 1, JSON.stringify(calls));
+    assert.equal(calls["GET 9696 /v2.0/networks"], 1, "Neutron traffic went through the proxy");
     const token = proxy.tokens.at(-1)!;
     assert.equal(token, await via.session.authToken());
     proxy.faults = { seed: 7, status5xx: 0.5 };
