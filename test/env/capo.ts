@@ -17,7 +17,7 @@
  * SIGKILL when it dies (setpriv --pdeathsig).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, readFileSync, type WriteStream } from "node:fs";
+import { openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -102,7 +102,8 @@ class Manager implements ManagerHandle {
   #ports = { metrics: 0, health: 0 };
   readonly #args: string[];
   readonly #env: NodeJS.ProcessEnv;
-  readonly #out: WriteStream;
+  /** Written synchronously, so the file is complete whenever a test reads it. */
+  readonly #out: number;
 
   readonly #waitForControllers: boolean;
 
@@ -111,7 +112,7 @@ class Manager implements ManagerHandle {
     this.#args = args;
     this.#env = env;
     this.logFile = join(dir, "manager.log");
-    this.#out = createWriteStream(this.logFile, { flags: "a" });
+    this.#out = openSync(this.logFile, "a");
   }
 
   get pid(): number {
@@ -143,7 +144,7 @@ class Manager implements ManagerHandle {
       });
     });
     createInterface({ input: child.stderr }).on("line", (line) => {
-      this.#out.write(`${line}\n`);
+      writeSync(this.#out, `${line}\n`);
       this.logs.push(parseLine(line, pid));
     });
     const port = async (msg: string) => (await this.waitForLog((l) => l.msg === msg, 60_000)).port as number;
