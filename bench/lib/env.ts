@@ -1,0 +1,118 @@
+// What every controller bench stands on: a private apiserver with the CAPI and our CRDs, the real manager
+// process (--v=5 for "Step done" lines, a short --sync-period to observe resyncs), the fixtures CAPI would
+// create, an OpenStack client of the benchmark's own (its calls are not the manager's: only /metrics counts),
+// and clean-up that purges every OpenStack resource of the clusters it created.
+import { randomBytes } from "node:crypto";
+import { copyFileSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Registry } from "prom-client";
+import { CRD_DIR, fixtures, startManager } from "../../test/env/capo.ts";
+import type { Fixtures, ManagerHandle } from "../../test/env/capo.ts";
+import { startKube } from "../../test/env/kube.ts";
+import type { KubeEnv } from "../../test/env/kube.ts";
+import { inventory, purge } from "../../test/env/sweep.ts";
+import type { InventoryOptions } from "../../test/env/sweep.ts";
+import { OpenStackClient } from "../../src/openstack/client.ts";
+import { credentialFromClouds } from "../../src/openstack/clouds.ts";
+import { Session } from "../../src/openstack/session.ts";
+import { RECONCILES, snapshot, value } from "./metrics.ts";
+import type { Snapshot } from "./metrics.ts";
+
+export const NS = "default";
+export const CREDS = "bench-creds";
+
+export interface Bench {
+  env: KubeEnv;
+  mgr: ManagerHandle;
+  fx: Fixtures;
+  os: OpenStackClient;
+  syncPeriodMs: number;
+  /** Unique per run: every cluster name starts with it. */
+  prefix: string;
+  snap(): Promise<Snapshot>;
+  /** Registers what `done` must purge, whatever happens. */
+  own(cluster: string, opts: InventoryOptions): void;
+  /** Stops the manager and the apiserver, purges what was registered; prints what purge found left. */
+  done(): Promise<void>;
+}
+
+function benchClient(): OpenStackClient {
+  const yaml = readFileSync(process.env.CAPO_TS_CLOUDS_YAML ?? "/etc/openstack/clouds.yaml", "utf8");
+  const credential = credentialFromClouds({ cloudsYaml: yaml, cloudName: "capo-e2e" });
+  return new OpenStackClient(new Session(credential, { registry: new Registry() }));
+}
+
+export async function startBench(opts: { syncPeriodMs: number; extraArgs?: string[] }): Promise<Bench> {
+  const env = await startKube({ installCAPICRDs: true, crdDirs: [CRD_DIR] });
+  const mgr = await startManager(env, {
+    v: 5,
+    extraArgs: [`--sync-period=${opts.syncPeriodMs / 1000}s`, ...(opts.extraArgs ?? [])],
+  });
+  const fx = fixtures(env);
+  await fx.credentialsSecret(NS, CREDS);
+  const os = benchClient();
+  const owned = new Map<string, InventoryOptions>();
+  const prefix = `bench-${randomBytes(2).toString("hex")}`;
+  return {
+    env,
+    mgr,
+    fx,
+    os,
+    syncPeriodMs: opts.syncPeriodMs,
+    prefix,
+    snap: () => snapshot(mgr.metricsUrl),
+    own: (cluster, o) => owned.set(cluster, o),
+    async done() {
+      await mgr.stop();
+      // The harness removes its temp dirs at exit; the log is what explains the figures.
+      const kept = `/tmp/${prefix}-manager.log`;
+      copyFileSync(mgr.logFile, kept);
+      process.stdout.write(`manager log kept at ${kept}\n`);
+      await env.stop();
+      for (const [name, o] of owned) {
+        const inv = await inventory(os, { namespace: NS, name }, o);
+        const left = Object.entries(inv)
+          .filter(([k, v]) => k !== "cluster" && Array.isArray(v) && v.length > 0)
+          .map(([k, v]) => `${k} ${(v as unknown[]).length}`);
+        if (left.length > 0) process.stdout.write(`purging leftovers of ${name}: ${left.join(", ")}\n`);
+        await purge(os, inv);
+      }
+      await os.session.close();
+    },
+  };
+}
+
+/** Waits until no reconcile has run for `quietMs` (requeues included); returns the last snapshot. */
+export async function waitIdle(b: Bench, quietMs = 4_000, timeoutMs = 120_000): Promise<Snapshot> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await b.snap();
+  let since = last.at;
+  for (;;) {
+    await sleep(250);
+    const now = await b.snap();
+    if (value(now, RECONCILES) !== value(last, RECONCILES)) since = now.at;
+    last = now;
+    if (now.at - since >= quietMs) return now;
+    if (Date.now() > deadline) throw new Error(`manager not idle after ${timeoutMs} ms`);
+  }
+}
+
+/** RSS of the manager process in MiB, from /proc (VmRSS) and from process_resident_memory_bytes. */
+export function rssMiB(b: Bench, s: Snapshot): { proc: number; metric: number } {
+  const status = readFileSync(`/proc/${b.mgr.pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { proc: kb / 1024, metric: value(s, "process_resident_memory_bytes") / 2 ** 20 };
+}
+
+/** "resync" log lines of the manager's informers (v=3) since `from` ms, by informer kind. */
+export function resyncs(b: Bench, from: number, to = Date.now()): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const l of b.mgr.logs) {
+    if (l.msg !== "resync") continue;
+    const t = Date.parse(String(l.time));
+    if (!(t >= from && t <= to)) continue;
+    const kind = String(l.informer);
+    out.set(kind, (out.get(kind) ?? 0) + 1);
+  }
+  return out;
+}
