@@ -6,12 +6,17 @@ import type { ControllerRegistration, Manager } from "../runtime/manager.ts";
 import {
   clusterToInfraMachines,
   clusterToInfrastructure,
+  infraClusterToInfraMachines,
+  machineToInfraCluster,
   machineToInfrastructure,
 } from "../runtime/mappers.ts";
 import {
   clusterPausedTransitionsOrInfrastructureReady,
   clusterUnpaused,
+  deletions,
+  ignoreResyncs,
   ignoreStatusOnlyUpdates,
+  infrastructureBecameReady,
   inNamespace,
   resourceIsNotExternallyManaged,
   resourceNotPausedAndHasFilterLabel,
@@ -45,6 +50,11 @@ export function capoControllers(
               map: clusterToInfrastructure(mgr.cache, OpenStackClusters),
               predicates: [clusterUnpaused],
             },
+            {
+              resource: Machines,
+              map: machineToInfraCluster(mgr.cache, OpenStackClusters),
+              predicates: [deletions],
+            },
           ],
           eventFilters: [...filters, resourceIsNotExternallyManaged],
           reconciler: skipPaused(mgr.cache, OpenStackClusters, reconcilers(mgr).openStackCluster),
@@ -60,7 +70,17 @@ export function capoControllers(
           for: OpenStackMachines,
           forPredicates: [ignoreStatusOnlyUpdates],
           watches: [
-            { resource: Machines, map: machineToInfrastructure(OpenStackMachines) },
+            // A Machine's resync would be a second reconcile per resync: the OpenStackMachine's own suffices.
+            {
+              resource: Machines,
+              map: machineToInfrastructure(OpenStackMachines),
+              predicates: [ignoreResyncs],
+            },
+            {
+              resource: OpenStackClusters,
+              map: infraClusterToInfraMachines(mgr.cache, OpenStackMachines),
+              predicates: [infrastructureBecameReady],
+            },
             {
               resource: Clusters,
               map: clusterToInfraMachines(mgr.cache, OpenStackMachines),

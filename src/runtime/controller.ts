@@ -182,6 +182,7 @@ export class Controller {
         this.queue.forget(key);
         this.queue.addAfter(key, res.requeueAfter);
         result = "requeue_after";
+        log.v(5).info("Requeue", { afterMs: res.requeueAfter });
       } else if (res.requeue) {
         this.queue.addRateLimited(key);
         result = "requeue";
@@ -196,6 +197,8 @@ export class Controller {
       this.#metrics?.errored(terminal);
       log.error(e, "Reconciler error");
     }
-    this.#metrics?.reconciled(result, (this.#clock.now() - started) / 1000);
+    const seconds = (this.#clock.now() - started) / 1000;
+    this.#metrics?.reconciled(result, seconds);
+    log.v(5).info("Reconcile done", { result, seconds });
   }
 }

@@ -5,7 +5,7 @@ import type { MapFunc, Request } from "./controller.ts";
 import type { KubeObject, Resource } from "./object.ts";
 import { field } from "./object.ts";
 import { CLUSTER_NAME_LABEL, isExternallyManaged } from "./predicates.ts";
-import { Machines } from "./resources.ts";
+import { Clusters, Machines } from "./resources.ts";
 
 /** Index name for Machines (or any kind) by their cluster-name label. */
 export const CLUSTER_NAME_INDEX = "cluster-name";
@@ -63,4 +63,30 @@ export function clusterToInfraMachines(cache: Cache, target: Resource): MapFunc 
         `${cluster.metadata.namespace ?? ""}/${cluster.metadata.name ?? ""}`,
       )
       .flatMap((m) => infrastructureRef(m, target) ?? []);
+}
+
+/**
+ * An infrastructure cluster maps to the infrastructure machines of its Cluster (by the cluster-name label):
+ * machines waiting for the cluster's infrastructure start as soon as it is ready, with no polling.
+ */
+export function infraClusterToInfraMachines(cache: Cache, target: Resource): MapFunc {
+  indexByClusterName(cache, target);
+  return (infraCluster) => {
+    const cluster = infraCluster.metadata.labels?.[CLUSTER_NAME_LABEL];
+    if (!cluster) return [];
+    const ns = infraCluster.metadata.namespace ?? "";
+    return cache
+      .peekByIndex(target, CLUSTER_NAME_INDEX, `${ns}/${cluster}`)
+      .map((m) => ({ namespace: ns, name: m.metadata.name ?? "" }));
+  };
+}
+
+/** A Machine maps to the infrastructure cluster of its Cluster: a cluster delete waits for its Machines. */
+export function machineToInfraCluster(cache: Cache, target: Resource): MapFunc {
+  return (machine) => {
+    const name = machine.metadata.labels?.[CLUSTER_NAME_LABEL];
+    const cluster = name ? cache.peek(Clusters, machine.metadata.namespace ?? "", name) : undefined;
+    const req = cluster && infrastructureRef(cluster, target);
+    return req ? [req] : [];
+  };
 }

@@ -87,6 +87,19 @@ export const clusterPausedTransitionsOrInfrastructureReady: Predicate = {
   delete: () => false,
 };
 
+/** Deletions only. */
+export const deletions: Predicate = { create: () => false, update: () => false, delete: () => true };
+
+/** Drops resyncs (the same object delivered as old and new): for watches whose kind resyncs on its own. */
+export const ignoreResyncs: Predicate = { update: (old, obj) => old !== obj };
+
+/** An infrastructure cluster whose status.ready turns true (or that is created ready). */
+export const infrastructureBecameReady: Predicate = {
+  create: (o) => field(o, "status", "ready") === true,
+  update: (old, o) => field(old, "status", "ready") !== true && field(o, "status", "ready") === true,
+  delete: () => false,
+};
+
 /**
  * Drops updates that only touch status (CAPO's OpenStackCluster/Machine filter). Resyncs deliver the same
  * object as old and new and still pass: CAPO's DeepEqual form drops them, which defeats --sync-period.

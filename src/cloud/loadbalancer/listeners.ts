@@ -53,6 +53,37 @@ export async function ensureListenersPoolsMonitors(
   }
 }
 
+/** The listener, pool and monitor of one port (CAPO's settings), as one object of a fully populated create. */
+export function listenerGraph(
+  lbName: string,
+  port: number,
+  o: { allowedCIDRs?: string[] | undefined; tags: string[]; provider?: string | undefined },
+) {
+  const name = listenerName(lbName, port);
+  return {
+    name,
+    protocol: "TCP",
+    protocol_port: port,
+    ...(o.allowedCIDRs && o.allowedCIDRs.length > 0 ? { allowed_cidrs: o.allowedCIDRs } : {}),
+    tags: o.tags,
+    default_pool: {
+      ...poolSettings(poolName(lbName, port), o.provider, o.tags),
+      healthmonitor: { name: monitorName(lbName, port), ...MONITOR },
+    },
+  };
+}
+
+/** CAPO's fixed TCP monitor (no tags). */
+const MONITOR = { type: "TCP", delay: 10, timeout: 5, max_retries: 5, max_retries_down: 3 } as const;
+
+const poolSettings = (name: string, provider: string | undefined, tags: string[]) => ({
+  name,
+  protocol: "TCP",
+  // ovn supports only SOURCE_IP_PORT.
+  lb_algorithm: provider === "ovn" ? "SOURCE_IP_PORT" : "ROUND_ROBIN",
+  tags,
+});
+
 const sameSet = (a: string[], b: string[]): boolean => {
   const x = [...new Set(a)].sort();
   const y = [...new Set(b)].sort();
@@ -102,18 +133,11 @@ async function createPool(
 ) {
   const name = poolName(want.lb.name, port);
   await created(record, "Pool", "pool", name, () =>
-    lb.pools.create({
-      listener_id: listenerId,
-      name,
-      protocol: "TCP",
-      // ovn supports only SOURCE_IP_PORT.
-      lb_algorithm: want.lb.provider === "ovn" ? "SOURCE_IP_PORT" : "ROUND_ROBIN",
-      tags: want.tags,
-    }),
+    lb.pools.create({ listener_id: listenerId, ...poolSettings(name, want.lb.provider, want.tags) }),
   );
 }
 
-/** CAPO's fixed TCP monitor (no tags). A provider without monitors answers 501: warned, skipped (false). */
+/** A provider without monitors answers 501: warned, skipped (false). */
 async function createMonitor(
   lb: LoadBalancerClient,
   record: Recorder,
@@ -124,15 +148,7 @@ async function createMonitor(
   const name = monitorName(want.lb.name, port);
   let made: octavia.HealthMonitor;
   try {
-    made = await lb.healthMonitors.create({
-      pool_id: poolId,
-      name,
-      type: "TCP",
-      delay: 10,
-      timeout: 5,
-      max_retries: 5,
-      max_retries_down: 3,
-    });
+    made = await lb.healthMonitors.create({ pool_id: poolId, name, ...MONITOR });
   } catch (e) {
     if (e instanceof HttpError && e.status === 501) {
       record(

@@ -17,6 +17,8 @@ import {
 import { deletePorts, ensurePort, resolvePorts } from "../../cloud/networking/ports.ts";
 import { resolveSecurityGroups } from "../../cloud/networking/security-group-params.ts";
 import type { Step } from "../shared/steps.ts";
+import { named } from "../shared/steps.ts";
+import { deleteCondition } from "../../runtime/conditions.ts";
 import type { ClusterScope } from "./scope.ts";
 import { Conditions, conditionGroup, spec, status } from "./scope.ts";
 import { bastionEnabled } from "./security-groups.ts";
@@ -176,7 +178,13 @@ export const bastionSteps: Step<ClusterScope>[] = conditionGroup(Conditions.bast
   ports,
   server,
   floatingIP,
-]).map((step) => (s) => (bastionEnabled(s) || status(s).bastion ? step(s) : Promise.resolve(undefined)));
+]).map((step) =>
+  named(async (s) => {
+    if (bastionEnabled(s) || status(s).bastion) return step(s);
+    deleteCondition(s.osc, Conditions.bastion.type);
+    return undefined;
+  }, step),
+);
 
 /** Floating IP (unless the user's), server, ports; then the status and annotations go. */
 export async function deleteBastion(s: ClusterScope): Promise<undefined> {

@@ -9,6 +9,7 @@ import { deleteClusterPorts } from "../../cloud/networking/cluster-ports.ts";
 import { deleteFloatingIP } from "../../cloud/networking/floating-ip.ts";
 import { deleteClusterNetwork } from "../../cloud/networking/network.ts";
 import { deleteClusterRouter } from "../../cloud/networking/router.ts";
+import { Pending } from "../../cloud/errors.ts";
 import { Machines } from "../../runtime/resources.ts";
 import { CLUSTER_NAME_LABEL } from "../../runtime/predicates.ts";
 import type { Reader } from "../../runtime/cache.ts";
@@ -22,7 +23,8 @@ import { deleteSecurityGroups } from "./security-groups.ts";
 
 export const CLUSTER_FINALIZER = "openstackcluster.infrastructure.cluster.x-k8s.io";
 
-/** CAPI deletes the Machines first; their OpenStackMachines release ports, members and FIPs. */
+/** CAPI deletes the Machines first (their OpenStackMachines release ports, members and FIPs); each Machine
+ * deletion wakes this reconcile through the Machine watch, so the requeue is only a fallback. */
 export function waitForMachines(reader: Reader): Step<ClusterScope> {
   return async (s) => {
     const machines = await reader.list(Machines, {
@@ -31,19 +33,34 @@ export function waitForMachines(reader: Reader): Step<ClusterScope> {
     });
     if (machines.length === 0) return undefined;
     s.log.info("Waiting for Machines to be deleted", { machines: machines.length });
-    return { requeueAfter: 2000 };
+    return { requeueAfter: 5000 };
   };
 }
 
-const loadBalancer: Step<ClusterScope> = async (s) => {
+/**
+ * Starts the cascade delete without waiting: Octavia takes seconds, in which time the floating IPs and the
+ * router go. The network waits for it (the VIP port is on it).
+ */
+const launchLoadBalancerDelete: Step<ClusterScope> = async (s) => {
   if (!lbEnabled(spec(s))) return undefined;
-  await deleteLoadBalancer(s.os.loadBalancer, s.os.network, s.record, {
-    recordedId: status(s).apiServerLoadBalancer?.id,
-    name: loadBalancerName(s.ref),
-    keepFloatingIP: spec(s).apiServerFloatingIP,
-  });
+  try {
+    await deleteLoadBalancer(s.os.loadBalancer, s.os.network, s.record, {
+      recordedId: status(s).apiServerLoadBalancer?.id,
+      name: loadBalancerName(s.ref),
+      keepFloatingIP: spec(s).apiServerFloatingIP,
+    });
+  } catch (e) {
+    if (!(e instanceof Pending)) throw e;
+    s.seen.loadBalancerPending = e;
+    return undefined;
+  }
   delete status(s).apiServerLoadBalancer;
   return undefined;
+};
+
+const loadBalancerGone: Step<ClusterScope> = (s) => {
+  if (s.seen.loadBalancerPending) throw s.seen.loadBalancerPending;
+  return Promise.resolve(undefined);
 };
 
 /**
@@ -96,12 +113,16 @@ const finalizer: Step<ClusterScope> = (s) => {
   return Promise.resolve(undefined);
 };
 
+const bastion: Step<ClusterScope> = (s) =>
+  spec(s).bastion || status(s).bastion ? deleteBastion(s) : Promise.resolve(undefined);
+
 export const deleteSteps = (reader: Reader): Step<ClusterScope>[] => [
   waitForMachines(reader),
-  deleteBastion,
-  loadBalancer,
+  bastion,
+  launchLoadBalancerDelete,
   floatingIPs,
   router,
+  loadBalancerGone,
   network,
   securityGroups,
   finalizer,

@@ -55,10 +55,15 @@ async function vipNetwork(s: ClusterScope): Promise<infra.NetworkStatusWithSubne
   };
 }
 
-const loadBalancer: Step<ClusterScope> = async (s) => {
+/**
+ * Starts the load balancer without waiting for it: Octavia takes seconds to make it ACTIVE, in which time the
+ * router interfaces and security groups are made. Its ID and VIP are in status either way.
+ */
+const launchLoadBalancer: Step<ClusterScope> = async (s) => {
   const sp = spec(s);
   if (!lbEnabled(sp)) return undefined;
   const st = status(s);
+  const want = await listenersWant(s);
   const vip = await vipNetwork(s);
   const subnet = vip.subnets?.[0];
   if (!subnet) throw new UserError(Conditions.endpoint.failed, "the load balancer network has no subnet");
@@ -87,51 +92,74 @@ const loadBalancer: Step<ClusterScope> = async (s) => {
         provider: sp.apiServerLoadBalancer?.provider,
         availabilityZone: sp.apiServerLoadBalancer?.availabilityZone,
         tags: sp.tags ?? [],
+        listeners: { ports: want.ports, allowedCIDRs: want.allowedCIDRs },
       },
       recorded?.id,
     );
   } catch (e) {
-    // Created but not ACTIVE yet: its ID and VIP go into status now, before anything else is made.
-    if (e instanceof LoadBalancerPending) record(e.loadBalancer);
-    throw e;
+    if (!(e instanceof LoadBalancerPending)) throw e;
+    record(e.loadBalancer);
+    s.seen.loadBalancerPending = e;
+    return undefined;
   }
   record(s.seen.loadBalancer);
   return undefined;
 };
 
+const loadBalancerActive: Step<ClusterScope> = (s) => {
+  if (s.seen.loadBalancerPending) throw s.seen.loadBalancerPending;
+  return Promise.resolve(undefined);
+};
+
 const sameList = (a: string[] | undefined, b: string[] | undefined): boolean =>
   JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+
+/** The ports and allowed CIDRs the listeners must have; the CIDRs undefined where Octavia cannot do them. */
+async function listenersWant(
+  s: ClusterScope,
+): Promise<{ ports: number[]; allowedCIDRs: string[] | undefined }> {
+  const sp = spec(s);
+  const st = status(s);
+  const cidrs = allowedCIDRs({
+    spec: sp.apiServerLoadBalancer?.allowedCIDRs ?? [],
+    bastionFloatingIP: st.bastion?.floatingIP,
+    bastionIP: st.bastion?.ip,
+    clusterSubnetCIDRs: (st.network?.subnets ?? []).map((x) => x.cidr),
+    routerIPs: st.router?.ips ?? [],
+  });
+  const supported = await octaviaSupportsAllowedCIDRs(
+    s.os.loadBalancer,
+    sp.apiServerLoadBalancer?.provider ?? "",
+  );
+  if (supported && !s.seen.cidrsWarned) {
+    for (const bad of cidrs.invalid)
+      s.record("Warning", "FailedIPAddressValidation", invalidCIDRMessage(bad));
+    s.seen.cidrsWarned = true;
+  }
+  return {
+    ports: [apiServerPort(sp), ...(sp.apiServerLoadBalancer?.additionalPorts ?? [])],
+    allowedCIDRs: supported ? cidrs.cidrs : undefined,
+  };
+}
 
 const listeners: Step<ClusterScope> = async (s) => {
   const sp = spec(s);
   const lb = s.seen.loadBalancer;
-  const st = status(s);
-  if (!lbEnabled(sp) || !lb || !st.apiServerLoadBalancer) return undefined;
-  const bastion = st.bastion;
-  const cidrs = allowedCIDRs({
-    spec: sp.apiServerLoadBalancer?.allowedCIDRs ?? [],
-    bastionFloatingIP: bastion?.floatingIP,
-    bastionIP: bastion?.ip,
-    clusterSubnetCIDRs: (st.network?.subnets ?? []).map((x) => x.cidr),
-    routerIPs: st.router?.ips ?? [],
-  });
-  for (const bad of cidrs.invalid) s.record("Warning", "FailedIPAddressValidation", invalidCIDRMessage(bad));
-  const provider = sp.apiServerLoadBalancer?.provider ?? "";
-  const supported = await octaviaSupportsAllowedCIDRs(s.os.loadBalancer, provider);
-  const ports = [apiServerPort(sp), ...(sp.apiServerLoadBalancer?.additionalPorts ?? [])];
+  const lbStatus = status(s).apiServerLoadBalancer;
+  if (!lbEnabled(sp) || !lb || !lbStatus) return undefined;
+  const want = await listenersWant(s);
   // The LB lists its listeners and pools: with one of each per port and allowed CIDRs as last applied, the
   // steady state needs no further call.
-  const complete = lb.listeners.length === ports.length && lb.pools.length === ports.length;
-  if (complete && (!supported || sameList(st.apiServerLoadBalancer.allowedCIDRs, cidrs.cidrs)))
-    return undefined;
+  const complete = lb.listeners.length === want.ports.length && lb.pools.length === want.ports.length;
+  if (complete && sameList(lbStatus.allowedCIDRs, want.allowedCIDRs)) return undefined;
   await ensureListenersPoolsMonitors(s.os.loadBalancer, s.record, {
     lb,
-    ports,
-    allowedCIDRs: supported ? cidrs.cidrs : undefined,
+    ports: want.ports,
+    allowedCIDRs: want.allowedCIDRs,
+    recordedAllowedCIDRs: lbStatus.allowedCIDRs,
     tags: sp.tags ?? [],
   });
-  if (supported) st.apiServerLoadBalancer.allowedCIDRs = cidrs.cidrs;
-  else delete st.apiServerLoadBalancer.allowedCIDRs;
+  lbStatus.allowedCIDRs = want.allowedCIDRs;
   return undefined;
 };
 
@@ -191,10 +219,14 @@ const controlPlaneEndpoint: Step<ClusterScope> = (s) => {
   return Promise.resolve(undefined);
 };
 
-export const endpointSteps: Step<ClusterScope>[] = conditionGroup(Conditions.endpoint, [
-  loadBalancer,
+const [launch, ...rest] = conditionGroup(Conditions.endpoint, [
+  launchLoadBalancer,
+  loadBalancerActive,
   listeners,
   loadBalancerFloatingIP,
   endpointFloatingIP,
   controlPlaneEndpoint,
 ]);
+/** Runs right after the router exists, so its IPs can go into the listeners' allowed CIDRs. */
+export const launchLoadBalancerStep = launch as Step<ClusterScope>;
+export const endpointSteps: Step<ClusterScope>[] = rest;

@@ -141,7 +141,15 @@ const routerInterfaces: Step<ClusterScope> = async (s) => {
   return undefined;
 };
 
-export const networkSteps: Step<ClusterScope>[] = [
-  ...conditionGroup(Conditions.network, [externalNetwork, managedNetwork, managedSubnet, existingNetwork]),
-  ...conditionGroup(Conditions.router, [router, routerInterfaces]),
+export const networkSteps: Step<ClusterScope>[] = conditionGroup(Conditions.network, [
+  externalNetwork,
+  managedNetwork,
+  managedSubnet,
+  existingNetwork,
+]);
+
+/** [router, interfaces]: the reconciler starts the load balancer between the two. */
+export const routerSteps = conditionGroup(Conditions.router, [router, routerInterfaces]) as [
+  Step<ClusterScope>,
+  Step<ClusterScope>,
 ];

@@ -15,11 +15,11 @@ import { handleStepError } from "../shared/classify.ts";
 import { openStackClient } from "../shared/credentials.ts";
 import { ownerCluster } from "../shared/owner.ts";
 import type { Step } from "../shared/steps.ts";
-import { runSteps, withPatch } from "../shared/steps.ts";
+import { named, runSteps, withPatch } from "../shared/steps.ts";
 import { bastionSteps } from "./bastion.ts";
 import { CLUSTER_FINALIZER, deleteSteps } from "./delete.ts";
-import { endpointSteps } from "./endpoint.ts";
-import { networkSteps } from "./network.ts";
+import { endpointSteps, launchLoadBalancerStep } from "./endpoint.ts";
+import { networkSteps, routerSteps } from "./network.ts";
 import type { ClusterScope, OpenStackCluster } from "./scope.ts";
 import { Conditions, READY_PARTS, spec, status } from "./scope.ts";
 import { securityGroupSteps } from "./security-groups.ts";
@@ -49,9 +49,13 @@ const ready: Step<ClusterScope> = (s) => {
   return Promise.resolve(undefined);
 };
 
+const [router, routerInterfaces] = routerSteps;
 const normalSteps: Step<ClusterScope>[] = [
   finalizer,
   ...networkSteps,
+  router,
+  launchLoadBalancerStep,
+  routerInterfaces,
   ...securityGroupSteps,
   ...endpointSteps,
   failureDomainsStep,
@@ -61,22 +65,16 @@ const normalSteps: Step<ClusterScope>[] = [
 
 /** Delete failures have no step condition of their own: they show on Ready. */
 function onReady(steps: Step<ClusterScope>[]): Step<ClusterScope>[] {
-  return steps.map((step) => async (s) => {
-    try {
-      return await step(s);
-    } catch (e) {
-      return handleStepError(
-        {
-          obj: s.osc,
-          record: s.record,
-          condition: "Ready",
-          failedReason: "OpenStackError",
-          waitingReason: "Deleting",
-        },
-        e,
-      );
-    }
-  });
+  return steps.map((step) =>
+    named(async (s) => {
+      try {
+        return await step(s);
+      } catch (e) {
+        const failure = { obj: s.osc, record: s.record, condition: "Ready", failedReason: "OpenStackError" };
+        return handleStepError({ ...failure, waitingReason: "Deleting" }, e);
+      }
+    }, step),
+  );
 }
 
 export function openStackClusterReconciler(d: ClusterReconcilerDeps): Reconciler {
@@ -125,7 +123,7 @@ async function withScope(
   const auth = { obj: osc, record, condition: Conditions.auth.type, failedReason: Conditions.auth.failed };
   let os;
   try {
-    const identity = (osc.spec)?.identityRef;
+    const identity = osc.spec?.identityRef;
     os = await openStackClient(d.reader, d.scopes, osc.metadata.namespace ?? "", identity);
     await os.projectId();
   } catch (e) {

@@ -14,6 +14,7 @@ import type { KubeObject } from "../../runtime/object.ts";
 import { markTrue } from "../../runtime/conditions.ts";
 import { handleStepError } from "../shared/classify.ts";
 import type { Checkpointed, Step } from "../shared/steps.ts";
+import { named } from "../shared/steps.ts";
 
 export type OpenStackCluster = Live<infra.OpenStackCluster>;
 
@@ -29,6 +30,10 @@ export interface ClusterScope extends Checkpointed {
   readonly seen: {
     securityGroups?: Map<SecurityGroupRole, neutron.SecurityGroup>;
     loadBalancer?: octavia.LoadBalancer;
+    /** The load balancer is not ACTIVE yet: a later step waits for it (requeues). */
+    loadBalancerPending?: Error;
+    /** Invalid allowed CIDRs were reported (once per reconcile). */
+    cidrsWarned?: boolean;
   };
 }
 
@@ -74,16 +79,18 @@ export function conditionGroup(
   steps: Step<ClusterScope>[],
   waitingReason = "Waiting",
 ): Step<ClusterScope>[] {
-  return steps.map((step, i) => async (s) => {
-    try {
-      const stop = await step(s);
-      if (!stop && i === steps.length - 1) markTrue(s.osc, group.type);
-      return stop;
-    } catch (e) {
-      return handleStepError(
-        { obj: s.osc, record: s.record, condition: group.type, failedReason: group.failed, waitingReason },
-        e,
-      );
-    }
-  });
+  return steps.map((step, i) =>
+    named(async (s) => {
+      try {
+        const stop = await step(s);
+        if (!stop && i === steps.length - 1) markTrue(s.osc, group.type);
+        return stop;
+      } catch (e) {
+        return handleStepError(
+          { obj: s.osc, record: s.record, condition: group.type, failedReason: group.failed, waitingReason },
+          e,
+        );
+      }
+    }, step),
+  );
 }

@@ -92,11 +92,14 @@ export const securityGroupSteps: Step<ClusterScope>[] = conditionGroup(Condition
 /** On cluster delete: every managed group, by recorded ID and by name (bastion always attempted, as CAPO). */
 export async function deleteSecurityGroups(s: ClusterScope): Promise<void> {
   const st = status(s);
-  for (const role of ["bastion", "worker", "controlplane"] as const) {
-    await deleteSecurityGroup(s.os.network, s.record, {
-      recordedId: st[statusKey[role]]?.id,
-      name: securityGroupName(s.ref, role),
-    });
-    st[statusKey[role]] = undefined;
-  }
+  const roles = ["bastion", "worker", "controlplane"] as const;
+  await Promise.all(
+    roles.map((role) =>
+      deleteSecurityGroup(s.os.network, s.record, {
+        recordedId: st[statusKey[role]]?.id,
+        name: securityGroupName(s.ref, role),
+      }),
+    ),
+  );
+  for (const role of roles) st[statusKey[role]] = undefined;
 }

@@ -28,11 +28,14 @@ export const resolve: Step<MachineScope> = async (s) => {
   const oscStatus = s.osc.status;
   const managed = isControlPlane(s) ? oscStatus?.controlPlaneSecurityGroup : oscStatus?.workerSecurityGroup;
   const net = oscStatus?.network;
-  const [imageID, serverGroupID, machineSecurityGroupIds] = await Promise.all([
+  // The flavor too, so that a missing one fails before any port exists (v1beta1 status has no field for it).
+  const [imageID, serverGroupID, machineSecurityGroupIds, flavor] = await Promise.all([
     resolveImage(s.os.image, sp.image),
     sp.serverGroup ? resolveServerGroup(s.os.compute, sp.serverGroup) : Promise.resolve(undefined),
     resolveSecurityGroups(nw, sp.securityGroups ?? []),
+    resolveFlavor(s.os.compute, { name: sp.flavor }),
   ]);
+  s.seen.flavorId = flavor.id;
   const ports = await resolvePorts(nw, {
     machineName: s.osm.metadata.name ?? "",
     clusterName: s.clusterName,
@@ -116,10 +119,10 @@ export function server(reader: Reader): Step<MachineScope> {
     const wants = volumeWants(name, sp, resolved.imageID ?? "", failureDomain(s));
     const volumes = await ensureVolumes(s.os.blockStorage, s.record, wants);
     volumesReady(volumes);
-    const flavor = await resolveFlavor(s.os.compute, { name: sp.flavor });
+    const flavorId = s.seen.flavorId ?? (await resolveFlavor(s.os.compute, { name: sp.flavor })).id;
     const got = await ensureServer(s.os.compute, s.record, {
       name,
-      flavorId: flavor.id,
+      flavorId,
       imageId: resolved.imageID ?? "",
       portIds: (st.resources?.ports ?? []).map((p) => p.id),
       userData: await bootstrapData(reader, s),

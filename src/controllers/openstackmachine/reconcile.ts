@@ -17,7 +17,7 @@ import { handleStepError } from "../shared/classify.ts";
 import { AUTH_FAILED, openStackClient } from "../shared/credentials.ts";
 import { ownerMachine } from "../shared/owner.ts";
 import type { Step } from "../shared/steps.ts";
-import { runSteps, withPatch } from "../shared/steps.ts";
+import { named, runSteps, withPatch } from "../shared/steps.ts";
 import { ports, resolve, server } from "./create.ts";
 import { machineDeleteSteps } from "./delete.ts";
 import { ingress } from "./ingress.ts";
@@ -34,14 +34,14 @@ export interface MachineReconcilerDeps {
 
 /** Failures of a create step show on InstanceReady, with the reason CAPO gives that step's failures. */
 function onInstance(failedReason: string, step: Step<MachineScope>): Step<MachineScope> {
-  return async (s) => {
+  return named(async (s) => {
     try {
       return await step(s);
     } catch (e) {
       const failure = { obj: s.osm, record: s.record, condition: MachineConditions.instance, failedReason };
       return handleStepError({ ...failure, waitingReason: "InstanceNotReady" }, e);
     }
-  };
+  }, step);
 }
 
 const finalizer: Step<MachineScope> = (s) => {
@@ -121,8 +121,7 @@ export function openStackMachineReconciler(d: MachineReconcilerDeps): Reconciler
           removeFinalizer(osm, MACHINE_FINALIZER);
           return undefined;
         }
-        const identity =
-          osm.spec?.identityRef ?? (osc?.spec)?.identityRef;
+        const identity = osm.spec?.identityRef ?? osc?.spec?.identityRef;
         let os;
         try {
           os = await openStackClient(d.reader, d.scopes, req.namespace, identity);

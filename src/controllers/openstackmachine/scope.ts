@@ -22,7 +22,7 @@ export interface MachineScope extends Checkpointed {
   readonly record: Recorder;
   readonly log: Logger;
   /** What this reconcile has read from the cloud, for later steps. */
-  readonly seen: { server?: Server };
+  readonly seen: { server?: Server; flavorId?: string };
 }
 
 /** CAPO's condition types and reasons for OpenStackMachine (capo-behaviour §3.18; v1beta1 names). */

@@ -5,6 +5,7 @@
 import type { Reconciler, Result } from "../../runtime/controller.ts";
 import type { KubeClient } from "../../runtime/kube.ts";
 import type { KubeObject, Resource } from "../../runtime/object.ts";
+import type { Logger } from "../../runtime/log.ts";
 import { PatchHelper } from "../../runtime/patch.ts";
 
 /** undefined: go on with the next step; a Result: stop here and requeue as it says. */
@@ -12,18 +13,27 @@ export type Step<S> = (s: S) => Promise<Result | undefined>;
 
 export interface Checkpointed {
   checkpoint(): Promise<void>;
+  readonly log: Logger;
 }
 
 export async function runSteps<S extends Checkpointed>(
   s: S,
   steps: readonly Step<S>[],
 ): Promise<Result | undefined> {
+  const log = s.log.v(5);
   for (const step of steps) {
+    const started = Date.now();
     const stop = await step(s);
     await s.checkpoint();
+    log.info("Step done", { step: step.name, ms: Date.now() - started, ...(stop ? { stop } : {}) });
     if (stop) return stop;
   }
   return undefined;
+}
+
+/** A wrapper keeps the wrapped step's name, for the step log. */
+export function named<S>(wrapped: Step<S>, like: Step<S>): Step<S> {
+  return Object.defineProperty(wrapped, "name", { value: like.name });
 }
 
 /**
