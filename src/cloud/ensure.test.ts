@@ -1,0 +1,96 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { deleteOwned, ensureOne, type EnsureSpec } from "./ensure.ts";
+import { DuplicateResourceError } from "./errors.ts";
+
+interface R {
+  id: string;
+  name: string;
+}
+
+/** A fake collection that records which calls were made, in order. */
+function fakeSpec(existing: R[], over: Partial<EnsureSpec<R>> = {}) {
+  const calls: string[] = [];
+  const spec: EnsureSpec<R> = {
+    kind: "network",
+    name: "n",
+    whenGone: "recreate",
+    get: (id) => {
+      calls.push(`get ${id}`);
+      return Promise.resolve(existing.find((r) => r.id === id));
+    },
+    listByName: (name) => {
+      calls.push(`list ${name}`);
+      return Promise.resolve(existing.filter((r) => r.name === name));
+    },
+    create: () => {
+      calls.push("create");
+      return Promise.resolve({ id: "new", name: "n" });
+    },
+    ...over,
+  };
+  return { spec, calls };
+}
+
+describe("ensureOne", () => {
+  it("finds the recorded ID with one get and never lists or creates", async () => {
+    const { spec, calls } = fakeSpec([{ id: "a", name: "n" }], { recordedId: "a" });
+    assert.deepEqual(await ensureOne(spec), { state: "found", resource: { id: "a", name: "n" } });
+    assert.deepEqual(calls, ["get a"]);
+  });
+
+  it("adopts the one resource with the name when nothing is recorded", async () => {
+    const { spec, calls } = fakeSpec([{ id: "a", name: "n" }]);
+    assert.equal((await ensureOne(spec)).state, "adopted");
+    assert.deepEqual(calls, ["list n"]);
+  });
+
+  it("creates only when the name is free", async () => {
+    const { spec, calls } = fakeSpec([{ id: "x", name: "other" }]);
+    assert.equal((await ensureOne(spec)).state, "created");
+    assert.deepEqual(calls, ["list n", "create"]);
+  });
+
+  it("refuses to pick one of several with the name, naming them all", async () => {
+    const { spec, calls } = fakeSpec([
+      { id: "a", name: "n" },
+      { id: "b", name: "n" },
+    ]);
+    await assert.rejects(ensureOne(spec), (e: unknown) => {
+      assert.ok(e instanceof DuplicateResourceError);
+      assert.match(e.message, /found 2 networks named n: a, b/);
+      return true;
+    });
+    assert.deepEqual(calls, ["list n"]);
+  });
+
+  it("recreates after a recorded ID is gone, or reports it without creating", async () => {
+    const recreate = fakeSpec([], { recordedId: "gone" });
+    assert.equal((await ensureOne(recreate.spec)).state, "created");
+    assert.deepEqual(recreate.calls, ["get gone", "list n", "create"]);
+    const report = fakeSpec([], { recordedId: "gone", whenGone: "report" });
+    assert.deepEqual(await ensureOne(report.spec), { state: "gone", id: "gone" });
+    assert.deepEqual(report.calls, ["get gone"]);
+  });
+});
+
+describe("deleteOwned", () => {
+  it("deletes the recorded ID and every resource with the name, once each", async () => {
+    const deleted: string[] = [];
+    const n = await deleteOwned<R>({
+      recordedId: "a",
+      name: "n",
+      listByName: () =>
+        Promise.resolve([
+          { id: "a", name: "n" },
+          { id: "b", name: "n" },
+        ]),
+      delete: (id) => {
+        deleted.push(id);
+        return Promise.resolve(id !== "b");
+      },
+    });
+    assert.deepEqual(deleted, ["a", "b"]);
+    assert.equal(n, 1, "a resource already gone does not count");
+  });
+});
