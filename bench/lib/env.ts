@@ -53,7 +53,7 @@ export async function startBench(opts: { syncPeriodMs: number; extraArgs?: strin
   const os = benchClient();
   const owned = new Map<string, InventoryOptions>();
   const prefix = `bench-${randomBytes(2).toString("hex")}`;
-  return {
+  const bench: Bench = {
     env,
     mgr,
     fx,
@@ -63,12 +63,17 @@ export async function startBench(opts: { syncPeriodMs: number; extraArgs?: strin
     snap: () => snapshot(mgr.metricsUrl),
     own: (cluster, o) => owned.set(cluster, o),
     async done() {
-      await mgr.stop();
-      // The harness removes its temp dirs at exit; the log is what explains the figures.
-      const kept = `/tmp/${prefix}-manager.log`;
-      copyFileSync(mgr.logFile, kept);
-      process.stdout.write(`manager log kept at ${kept}\n`);
-      await env.stop();
+      try {
+        await mgr.stop();
+        // The harness removes its temp dirs at exit; the log is what explains the figures.
+        const kept = `/tmp/${prefix}-manager.log`;
+        copyFileSync(mgr.logFile, kept);
+        process.stdout.write(`manager log kept at ${kept}\n`);
+        await env.stop();
+      } catch (e) {
+        // Stopping may fail after a signal killed the apiserver; the cloud must be purged all the same.
+        process.stderr.write(`stopping: ${String(e)}\n`);
+      }
       for (const [name, o] of owned) {
         const inv = await inventory(os, { namespace: NS, name }, o);
         const left = Object.entries(inv)
@@ -80,6 +85,25 @@ export async function startBench(opts: { syncPeriodMs: number; extraArgs?: strin
       await os.session.close();
     },
   };
+  // Interrupted (Ctrl-C, a timeout): still purge what the run made on the cloud.
+  let stopping = false;
+  const interrupted = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: stopping the manager and purging ${prefix}-*\n`);
+    bench.done().then(
+      () => process.exit(130),
+      (e: unknown) => {
+        process.stderr.write(`${String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => {
+      interrupted(signal);
+    });
+  return bench;
 }
 
 /** Waits until no reconcile has run for `quietMs` (requeues included); returns the last snapshot. */

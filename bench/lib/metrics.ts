@@ -54,6 +54,7 @@ export function value(s: Snapshot, name: string, labels: Record<string, string> 
 }
 
 export const API_REQUESTS = "capo_openstack_api_requests_total";
+export const API_DURATION = "capo_openstack_api_request_duration_seconds";
 export const RECONCILES = "controller_runtime_reconcile_total";
 
 /** What the manager did between two snapshots. */
@@ -67,6 +68,8 @@ export interface Phase {
   /** "service request" → count. */
   byRequest: Map<string, number>;
   byService: Map<string, number>;
+  /** "service request" → seconds spent waiting for answers (sum over calls, concurrent ones add up). */
+  seconds: Map<string, number>;
   /** controller → reconciles (every result). */
   reconciles: Map<string, number>;
 }
@@ -83,6 +86,7 @@ export function phase(a: Snapshot, b: Snapshot): Phase {
     errors: new Map(),
     byRequest: new Map(),
     byService: new Map(),
+    seconds: new Map(),
     reconciles: new Map(),
   };
   for (const s of grown(a, b, API_REQUESTS)) {
@@ -93,6 +97,8 @@ export function phase(a: Snapshot, b: Snapshot): Phase {
     add(p.byService, service, s.value);
     if (!(Number(code) < 400)) add(p.errors, `${service} ${request} ${code}`, s.value);
   }
+  for (const s of grown(a, b, `${API_DURATION}_sum`))
+    add(p.seconds, `${s.labels.service ?? "?"} ${s.labels.request ?? "?"}`, s.value);
   for (const s of grown(a, b, RECONCILES)) add(p.reconciles, s.labels.controller ?? "?", s.value);
   return p;
 }

@@ -19,14 +19,28 @@ export const out = (s: string): void => {
 
 export const fmt = (n: number, digits = 1): string => (Number.isInteger(n) ? String(n) : n.toFixed(digits));
 
-/** Calls of each phase side by side, one row per "service request"; `per` divides a column. */
+/**
+ * Calls of each phase side by side, one row per "service request"; `per` divides a column. The last column is
+ * the mean answer time of each request over all phases: on a loaded cloud it, not our code, sets the pace.
+ */
 export function callsByRequest(phases: { title: string; p: Phase; per?: number }[]): string {
   const keys = [...new Set(phases.flatMap(({ p }) => [...p.byRequest.keys()]))].sort();
   const col = (ph: { p: Phase; per?: number }, n: number | undefined) =>
     n === undefined ? "" : fmt(n / (ph.per ?? 1), 2);
-  const rows = keys.map((k) => [k, ...phases.map((ph) => col(ph, ph.p.byRequest.get(k)))]);
-  rows.push(["TOTAL", ...phases.map((ph) => col(ph, ph.p.calls))]);
-  return table(["service request", ...phases.map((ph) => ph.title)], rows);
+  const total = (k: string, m: (p: Phase) => Map<string, number>) =>
+    phases.reduce((acc, { p }) => acc + (m(p).get(k) ?? 0), 0);
+  const meanMs = (k: string) => {
+    const n = total(k, (p) => p.byRequest);
+    return n === 0 ? "" : fmt((1000 * total(k, (p) => p.seconds)) / n, 0);
+  };
+  const rows = keys.map((k) => [k, ...phases.map((ph) => col(ph, ph.p.byRequest.get(k))), meanMs(k)]);
+  rows.push(["TOTAL", ...phases.map((ph) => col(ph, ph.p.calls)), ""]);
+  rows.push([
+    "seconds waiting on OpenStack",
+    ...phases.map((ph) => fmt([...ph.p.seconds.values()].reduce((x, y) => x + y, 0) / (ph.per ?? 1), 1)),
+    "",
+  ]);
+  return table(["service request", ...phases.map((ph) => ph.title), "mean ms"], rows);
 }
 
 export const errorsOf = (p: Phase): string =>
