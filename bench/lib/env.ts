@@ -74,14 +74,7 @@ export async function startBench(opts: { syncPeriodMs: number; extraArgs?: strin
         // Stopping may fail after a signal killed the apiserver; the cloud must be purged all the same.
         process.stderr.write(`stopping: ${String(e)}\n`);
       }
-      for (const [name, o] of owned) {
-        const inv = await inventory(os, { namespace: NS, name }, o);
-        const left = Object.entries(inv)
-          .filter(([k, v]) => k !== "cluster" && Array.isArray(v) && v.length > 0)
-          .map(([k, v]) => `${k} ${(v as unknown[]).length}`);
-        if (left.length > 0) process.stdout.write(`purging leftovers of ${name}: ${left.join(", ")}\n`);
-        await purge(os, inv);
-      }
+      for (const [name, o] of owned) await purgeUntilClean(os, name, o);
       await os.session.close();
     },
   };
@@ -104,6 +97,27 @@ export async function startBench(opts: { syncPeriodMs: number; extraArgs?: strin
       interrupted(signal);
     });
   return bench;
+}
+
+/**
+ * Purges a cluster's resources, again while some remain: a load balancer still PENDING_CREATE refuses its
+ * delete (409), so a run stopped early needs a few rounds.
+ */
+export async function purgeUntilClean(os: OpenStackClient, name: string, o: InventoryOptions): Promise<void> {
+  for (let round = 1; ; round++) {
+    const inv = await inventory(os, { namespace: NS, name }, o);
+    const left = Object.entries(inv)
+      .filter(([k, v]) => k !== "cluster" && Array.isArray(v) && v.length > 0)
+      .map(([k, v]) => `${k} ${(v as unknown[]).length}`);
+    if (left.length === 0) return;
+    process.stdout.write(`purging leftovers of ${name} (round ${round}): ${left.join(", ")}\n`);
+    try {
+      await purge(os, inv);
+    } catch (e) {
+      if (round >= 30) throw e;
+      await sleep(10_000);
+    }
+  }
 }
 
 /** Waits until no reconcile has run for `quietMs` (requeues included); returns the last snapshot. */
