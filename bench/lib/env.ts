@@ -120,15 +120,19 @@ export async function purgeUntilClean(os: OpenStackClient, name: string, o: Inve
   }
 }
 
-/** Waits until no reconcile has run for `quietMs` (requeues included); returns the last snapshot. */
-export async function waitIdle(b: Bench, quietMs = 4_000, timeoutMs = 120_000): Promise<Snapshot> {
+/**
+ * Waits until no reconcile has finished or run for `quietMs` (the counter moves only when a reconcile ends, so
+ * active workers and queued keys count as busy); returns the last snapshot.
+ */
+export async function waitIdle(b: Bench, quietMs = 4_000, timeoutMs = 300_000): Promise<Snapshot> {
   const deadline = Date.now() + timeoutMs;
   let last = await b.snap();
   let since = last.at;
   for (;;) {
     await sleep(250);
     const now = await b.snap();
-    if (value(now, RECONCILES) !== value(last, RECONCILES)) since = now.at;
+    const busy = value(now, "controller_runtime_active_workers") > 0 || value(now, "workqueue_depth") > 0;
+    if (busy || value(now, RECONCILES) !== value(last, RECONCILES)) since = now.at;
     last = now;
     if (now.at - since >= quietMs) return now;
     if (Date.now() > deadline) throw new Error(`manager not idle after ${timeoutMs} ms`);
