@@ -111,7 +111,10 @@ export class Results {
   readonly notes: string[] = [];
 
   row(figure: string, measured: string, capo = "", target = ""): void {
-    this.rows.push([figure, measured, capo, target]);
+    // A long value (a list of error answers) goes below the table, so the columns stay readable.
+    const shown =
+      measured.length > 40 ? `(${this.notes.push(`${figure.trim()}: ${measured}`)}) below` : measured;
+    this.rows.push([figure, shown, capo, target]);
     process.stderr.write(`${figure}: ${measured}\n`);
   }
 
@@ -126,7 +129,7 @@ export class Results {
   print(title: string): void {
     out(`\n== ${title}\n\n`);
     out(table(["figure", "measured", "CAPO v0.10.5 (AIO)", "target"], this.rows));
-    if (this.notes.length > 0) out(`\n${this.notes.join("\n")}\n`);
+    if (this.notes.length > 0) out(`\n${this.notes.map((n, i) => `(${i + 1}) ${n}`).join("\n")}\n`);
     if (this.phases.length > 0) out(`\n${callsByRequest(this.phases)}`);
   }
 }
