@@ -128,7 +128,8 @@ export async function startMachineEnv(label: string, managerOpts: { v?: number }
       const c = { name, cluster, osc };
       clusters.push(c);
       if (opts.wait === false) return c;
-      osc = await fx.waitFor(OpenStackClusters, NS, name, ready, { timeoutMs: 300_000 });
+      // Generous: on a busy all-in-one a router or an Octavia LB alone has taken minutes.
+      osc = await fx.waitFor(OpenStackClusters, NS, name, ready, { timeoutMs: 480_000 });
       await fx.setClusterInfrastructureReady(NS, name);
       c.osc = osc;
       return c;
@@ -145,9 +146,9 @@ export async function startMachineEnv(label: string, managerOpts: { v?: number }
       return fx.openStackMachine(NS, name, machine, spec);
     },
     osm: (name) => fx.get(OpenStackMachines, NS, name),
-    waitReady: (name, timeoutMs = 120_000) =>
+    waitReady: (name, timeoutMs = 300_000) =>
       fx.waitFor(OpenStackMachines, NS, name, ready, { timeoutMs, what: `OpenStackMachine ${name} ready` }),
-    waitCondition: (name, type, pred, timeoutMs = 90_000) =>
+    waitCondition: (name, type, pred, timeoutMs = 240_000) =>
       fx.waitFor(
         OpenStackMachines,
         NS,

@@ -48,7 +48,7 @@ interface MachineStatus {
 const statusOf = (o: Obj) => (o.status ?? {}) as MachineStatus;
 
 const ingressTrue = (name: string) =>
-  m.waitCondition(name, "APIServerIngressReadyCondition", (c) => c.status === "True", 120_000);
+  m.waitCondition(name, "APIServerIngressReadyCondition", (c) => c.status === "True", 300_000);
 
 /** Every member of every pool of the load balancer, as [pool name, member name, address, port]. */
 async function members(lbId: string): Promise<string[][]> {
@@ -64,7 +64,7 @@ async function members(lbId: string): Promise<string[][]> {
 
 it(
   "with the API load balancer: a member per pool at the machine's cluster address, gone with the machine",
-  { timeout: 240_000 },
+  { timeout: 600_000 },
   async () => {
     const name = `${m.prefix}-lb-cp0`;
     const t0 = Date.now();
@@ -97,7 +97,7 @@ it(
 
 it(
   "without a load balancer: the API floating IP on the first control plane machine's first port",
-  { timeout: 240_000 },
+  { timeout: 600_000 },
   async () => {
     const osc = await m.fx.get(OpenStackClusters, NS, fipCluster.name);
     const host = (osc?.spec as { controlPlaneEndpoint?: { host?: string } }).controlPlaneEndpoint?.host;
