@@ -4,12 +4,14 @@
 // keys, and a delete that proves nothing of the cluster is left on the cloud.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { copyFileSync } from "node:fs";
+import { join } from "node:path";
 import { clusterDescription } from "../../../src/cloud/names.ts";
 import type { OpenStackClient } from "../../../src/openstack/client.ts";
 import type { SecurityGroupRule } from "../../../src/openstack/network.ts";
 import { OpenStackClusters } from "../../../src/runtime/resources.ts";
 import type { Condition, Fixtures, ManagerHandle, Obj } from "../../env/capo.ts";
-import { CRD_DIR, conditions, describe as show, fixtures, startManager } from "../../env/capo.ts";
+import { CRD_DIR, condition, conditions, describe as show, fixtures, startManager } from "../../env/capo.ts";
 import { startKube, type KubeEnv } from "../../env/kube.ts";
 import { assertNothingLeft, inventory, purge } from "../../env/sweep.ts";
 import { newClient } from "../openstack/env.ts";
@@ -68,7 +70,7 @@ export interface Env {
 /** One apiserver, one manager, the credentials Secret `cloud-config` in `default`. */
 export async function startEnv(): Promise<Env> {
   const kube = await startKube({ installCAPICRDs: true, crdDirs: [CRD_DIR] });
-  const mgr = await startManager(kube, { v: 4 });
+  const mgr = await startManager(kube, { v: 5 });
   const fx = fixtures(kube);
   await fx.credentialsSecret(NS, CREDS);
   return { kube, mgr, fx, os: newClient(), names: new Set() };
@@ -76,6 +78,11 @@ export async function startEnv(): Promise<Env> {
 
 export async function stopEnv(e: Env | undefined): Promise<void> {
   if (!e) return;
+  // The manager goes first: a live one would remake what the purge deletes.
+  await e.mgr.stop();
+  // CAPO_TS_KEEP_MANAGER_LOG=<dir> keeps the manager's log (its temp dir goes at exit).
+  const keep = process.env.CAPO_TS_KEEP_MANAGER_LOG;
+  if (keep) copyFileSync(e.mgr.logFile, join(keep, `manager-${process.pid}.log`));
   const failures: unknown[] = [];
   for (const name of e.names) {
     try {
@@ -84,7 +91,6 @@ export async function stopEnv(e: Env | undefined): Promise<void> {
       failures.push(err);
     }
   }
-  await e.mgr.stop();
   await e.kube.stop();
   if (failures.length > 0) throw failures[0];
 }
@@ -99,8 +105,10 @@ export async function createCluster(e: Env, name: string, spec: Record<string, u
   });
 }
 
-export function waitReady(e: Env, name: string, timeoutMs = 150_000): Promise<Obj> {
-  return e.fx.waitFor(OpenStackClusters, NS, name, (o) => statusOf(o).ready === true, {
+export function waitReady(e: Env, name: string, timeoutMs = 300_000): Promise<Obj> {
+  // status.ready is set before the bastion steps; the Ready condition comes with the reconcile's last patch.
+  const done = (o: Obj) => statusOf(o).ready === true && condition(o, "Ready")?.status === "True";
+  return e.fx.waitFor(OpenStackClusters, NS, name, done, {
     timeoutMs,
     what: `OpenStackCluster ${name} ready`,
   });
@@ -129,7 +137,7 @@ export async function deleteAndSweep(
   opts: { bastion?: boolean } = {},
 ): Promise<number> {
   const t0 = Date.now();
-  await e.fx.deleteAndWaitGone(OpenStackClusters, NS, name, 180_000);
+  await e.fx.deleteAndWaitGone(OpenStackClusters, NS, name, 300_000);
   const ms = Date.now() - t0;
   assertNothingLeft(await inventory(e.os, { namespace: NS, name }, { bastion: opts.bastion ?? true }));
   return ms;
