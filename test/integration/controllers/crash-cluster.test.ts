@@ -82,9 +82,12 @@ describe("OpenStackCluster under kill -9", () => {
   after(async () => {
     await mgr.stop();
     keepLog(mgr);
-    await Promise.all(made.map(async (c) => purge(os, await inventory(os, c, { bastion: false }))));
-    await env.stop();
-    await proxy.close();
+    try {
+      await Promise.all(made.map(async (c) => purge(os, await inventory(os, c, { bastion: false }))));
+    } finally {
+      await env.stop();
+      await proxy.close();
+    }
   });
 
   const ready = async (names: string[]): Promise<boolean> =>
