@@ -14,7 +14,7 @@ import type { Condition, Fixtures, ManagerHandle, Obj } from "../../env/capo.ts"
 import { CRD_DIR, condition, conditions, describe as show, fixtures, startManager } from "../../env/capo.ts";
 import { startKube, type KubeEnv } from "../../env/kube.ts";
 import { assertNothingLeft, inventory, purge } from "../../env/sweep.ts";
-import { newClient } from "../openstack/env.ts";
+import { credential, newClient } from "../openstack/env.ts";
 
 export const NS = "default";
 export const CREDS = "cloud-config";
@@ -73,7 +73,8 @@ export async function startEnv(): Promise<Env> {
   const mgr = await startManager(kube, { v: 5 });
   const fx = fixtures(kube);
   await fx.credentialsSecret(NS, CREDS);
-  return { kube, mgr, fx, os: newClient(), names: new Set() };
+  // The test's own calls wait as long as a loaded all-in-one takes (router creates of minutes were seen).
+  return { kube, mgr, fx, os: newClient(credential(), { timeoutMs: 300_000 }), names: new Set() };
 }
 
 export async function stopEnv(e: Env | undefined): Promise<void> {

@@ -38,7 +38,7 @@ const ref = (name: string) => ({ namespace: NS, name });
 const timings: Record<string, { readyMs: number; deleteMs: number }> = {};
 
 let e: Env;
-const admin = newClient(credential(ADMIN_CLOUD));
+const admin = newClient(credential(ADMIN_CLOUD), { timeoutMs: 300_000 });
 let publicBefore: { network: Network; subnet: Subnet };
 
 async function publicNetwork(): Promise<{ network: Network; subnet: Subnet }> {
@@ -406,12 +406,17 @@ describe("OpenStackCluster scenarios", { concurrency: 4, timeout: 900_000 }, () 
         "the user's network, subnet, router and ports are unchanged",
       );
     } finally {
-      if (byo.router && byo.subnet)
-        await os.network
-          .removeRouterInterface(byo.router.id, { subnet_id: byo.subnet.id })
-          .catch(() => undefined);
-      if (byo.router) await os.network.routers.delete(byo.router.id, { ignoreNotFound: true });
-      await os.network.networks.delete(net.id, { ignoreNotFound: true });
+      // By name: a create whose answer was lost still made its resource.
+      for (const r of await os.network.routers.list({ name: label })) {
+        const ifaces = await os.network.ports.list({
+          device_id: r.id,
+          device_owner: "network:router_interface",
+        });
+        for (const p of ifaces) await os.network.removeRouterInterface(r.id, { port_id: p.id });
+        await os.network.routers.delete(r.id, { ignoreNotFound: true });
+      }
+      for (const n of await os.network.networks.list({ name: label }))
+        await os.network.networks.delete(n.id, { ignoreNotFound: true });
     }
   });
 
