@@ -173,18 +173,21 @@ export function instanceState(server: Server): "ready" | "gone" | "unknown" {
 }
 
 /**
- * By recorded ID, else every server with the exact name. A live server gets one DELETE and the call throws
- * Pending; the next call finds it deleting (Pending, no second DELETE) or gone (returns). Calls: 1 when gone,
- * 2 when it deletes.
+ * Every server with the exact name, and the recorded ID if renamed. By name even when an ID is recorded: a
+ * create still in flight at a kill -9 can commit after the restarted manager created (and recorded) another
+ * one, and only the name finds that twin. A live server gets one DELETE and the call throws Pending; the next
+ * call finds it deleting (Pending, no second DELETE) or gone (returns). Calls: 1 when gone, 2 when it deletes.
  */
 export async function deleteServer(
   compute: ComputeClient,
   record: Recorder,
   target: { id?: string | undefined; name: string },
 ): Promise<void> {
-  const found = target.id
-    ? [await compute.getServer(target.id, { ignoreNotFound: true })].filter((s) => s !== undefined)
-    : await compute.listServers({ name: exactName(target.name) });
+  const found = await compute.listServers({ name: exactName(target.name) });
+  if (target.id && !found.some((s) => s.id === target.id)) {
+    const recorded = await compute.getServer(target.id, { ignoreNotFound: true });
+    if (recorded) found.push(recorded);
+  }
   const live = found.filter((s) => !GONE.has(s.status));
   if (live.length === 0) return;
   let since = Date.now();
