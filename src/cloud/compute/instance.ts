@@ -176,7 +176,8 @@ export function instanceState(server: Server): "ready" | "gone" | "unknown" {
  * Every server with the exact name, and the recorded ID if renamed. By name even when an ID is recorded: a
  * create still in flight at a kill -9 can commit after the restarted manager created (and recorded) another
  * one, and only the name finds that twin. A live server gets one DELETE and the call throws Pending; the next
- * call finds it deleting (Pending, no second DELETE) or gone (returns). Calls: 1 when gone, 2 when it deletes.
+ * call finds it deleting (Pending, no second DELETE) or gone (returns). Calls: list + DELETE when it deletes;
+ * when gone, the list and (with a recorded ID) one GET.
  */
 export async function deleteServer(
   compute: ComputeClient,
