@@ -203,7 +203,7 @@ async function assertReadyMachine(short: string, osm: Obj, portCount: number): P
 
 it(
   "creates every machine shape at once, each as CAPO would, then deletes them all without a trace",
-  { timeout: 720_000 },
+  { timeout: 1_200_000 },
   async () => {
     const all = scenarios();
     const t0 = Date.now();
@@ -222,7 +222,7 @@ it(
     );
     const osms = Object.fromEntries(
       await Promise.all(
-        Object.keys(all).map(async (short) => [short, await m.waitReady(nameOf(short), 360_000)] as const),
+        Object.keys(all).map(async (short) => [short, await m.waitReady(nameOf(short), 600_000)] as const),
       ),
     );
     console.log(`# ${Object.keys(all).length} machines Ready ${Date.now() - t0} ms after creation`);
@@ -372,7 +372,7 @@ it(
 
     // Delete them all at once; nothing of them is left on the cloud.
     const t1 = Date.now();
-    await Promise.all(Object.keys(all).map((short) => m.deleteMachine(nameOf(short), 180_000)));
+    await Promise.all(Object.keys(all).map((short) => m.deleteMachine(nameOf(short), 300_000)));
     console.log(`# ${Object.keys(all).length} machines deleted ${Date.now() - t1} ms after the delete`);
     const inv = await m.inventory(c);
     const mine = (x: { name: string }) =>
