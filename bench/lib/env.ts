@@ -61,7 +61,8 @@ export async function startBench(opts: { syncPeriodMs: number; extraArgs?: strin
     syncPeriodMs: opts.syncPeriodMs,
     prefix,
     snap: () => snapshot(mgr.metricsUrl),
-    own: (cluster, o) => owned.set(cluster, o),
+    // A later call (createCluster) must not drop the machine names an earlier one gave.
+    own: (cluster, o) => owned.set(cluster, { ...o, ...owned.get(cluster) }),
     async done() {
       try {
         await mgr.stop();
