@@ -106,7 +106,7 @@ export async function createCluster(e: Env, name: string, spec: Record<string, u
   });
 }
 
-export function waitReady(e: Env, name: string, timeoutMs = 300_000): Promise<Obj> {
+export function waitReady(e: Env, name: string, timeoutMs = 600_000): Promise<Obj> {
   // status.ready is set before the bastion steps; the Ready condition comes with the reconcile's last patch.
   const done = (o: Obj) => statusOf(o).ready === true && condition(o, "Ready")?.status === "True";
   return e.fx.waitFor(OpenStackClusters, NS, name, done, {
