@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { deleteOwned, ensureOne, type EnsureSpec } from "./ensure.ts";
-import { DuplicateResourceError } from "./errors.ts";
+import { DuplicateResourceError, Pending } from "./errors.ts";
 
 interface R {
   id: string;
@@ -71,6 +71,22 @@ describe("ensureOne", () => {
     const report = fakeSpec([], { recordedId: "gone", whenGone: "report" });
     assert.deepEqual(await ensureOne(report.spec), { state: "gone", id: "gone" });
     assert.deepEqual(report.calls, ["get gone"]);
+  });
+});
+
+describe("ensureOne with a create in flight", () => {
+  it("waits while an earlier create may still commit, then marks before creating", async () => {
+    let marks = 0;
+    const mark = () => {
+      marks++;
+      return Promise.resolve();
+    };
+    const recent = fakeSpec([], { inFlight: { since: Date.now() - 1000, windowMs: 60_000, mark } });
+    await assert.rejects(ensureOne(recent.spec), (e: unknown) => e instanceof Pending);
+    assert.deepEqual(recent.calls, ["list n"], "no create while the earlier one may commit");
+    const old = fakeSpec([], { inFlight: { since: Date.now() - 120_000, windowMs: 60_000, mark } });
+    assert.equal((await ensureOne(old.spec)).state, "created");
+    assert.equal(marks, 1, "the new create is marked before it is sent");
   });
 });
 

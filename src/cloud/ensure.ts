@@ -2,7 +2,7 @@
 // recorded in status first, else an exact-name lookup, and only then a create. More than one resource with
 // the name is an error that names them all: picking one would hide a leak (CAPO #2088). The caller writes
 // the returned ID into status before its next create call.
-import { DuplicateResourceError } from "./errors.ts";
+import { DuplicateResourceError, Pending } from "./errors.ts";
 
 export type Ensured<T> =
   | { state: "found" | "adopted" | "created"; resource: T }
@@ -21,6 +21,12 @@ export interface EnsureSpec<T extends { id: string }> {
   create(): Promise<T>;
   /** A recorded ID that 404s: look up by name and create again, or report it. */
   whenGone: "recreate" | "report";
+  /**
+   * For creates that the cloud may still commit after their caller died (a kill -9 during Nova's POST): the
+   * caller persists `mark()` before each create, and passes back when the last one began. Within `windowMs`
+   * of it, a name still free means "not committed yet", not "never made", so the call waits (Pending).
+   */
+  inFlight?: { since: number | undefined; windowMs: number; mark(): Promise<void> } | undefined;
 }
 
 export async function ensureOne<T extends { id: string }>(e: EnsureSpec<T>): Promise<Ensured<T>> {
@@ -38,6 +44,10 @@ export async function ensureOne<T extends { id: string }>(e: EnsureSpec<T>): Pro
     );
   const [one] = existing;
   if (one) return { state: "adopted", resource: one };
+  const f = e.inFlight;
+  if (f?.since !== undefined && Date.now() - f.since < f.windowMs)
+    throw new Pending(`an earlier create of ${e.kind} ${e.name} may still be in flight`, f.since);
+  await f?.mark();
   return { state: "created", resource: await e.create() };
 }
 

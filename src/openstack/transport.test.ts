@@ -112,12 +112,24 @@ describe("Transport retries", () => {
     const { pool, transport } = setup();
     let probes = 0;
     const probe = () => Promise.resolve(++probes < 0);
-    pool.intercept({ path: "/v2.0/things", method: "POST" }).reply(504, "timeout");
+    pool.intercept({ path: "/v2.0/things", method: "POST" }).reply(502, "bad gateway");
+    await assert.rejects(
+      transport.send(req("POST", { body: {}, nothingCreated: probe })),
+      (e: HttpError) => e.status === 502,
+    );
+    assert.equal(probes, 1);
+  });
+
+  it("never retries a timed-out POST: the service may still commit it, whatever a listing shows now", async () => {
+    const { pool, transport } = setup();
+    let probes = 0;
+    const probe = () => Promise.resolve(++probes > 0);
+    pool.intercept({ path: "/v2.0/things", method: "POST" }).reply(504, "gateway timeout");
     await assert.rejects(
       transport.send(req("POST", { body: {}, nothingCreated: probe })),
       (e: HttpError) => e.status === 504,
     );
-    assert.equal(probes, 1);
+    assert.equal(probes, 0);
   });
 
   it("retries an ambiguous POST failure once the probe proves nothing was created", async () => {

@@ -99,7 +99,9 @@ export class Transport {
       if (!(outcome instanceof Error) && outcome.status < 400) return outcome;
       const error = outcome instanceof Error ? outcome : this.#httpError(req, outcome);
       const kind = classify(req.idempotent ?? isIdempotent(req.method), outcome);
-      const retryable = kind === "safe" || (kind === "ambiguous" && req.nothingCreated !== undefined);
+      // A timed-out create may still be running on the server: no listing can prove it will not commit.
+      const provable = req.nothingCreated !== undefined && !timedOut(outcome);
+      const retryable = kind === "safe" || (kind === "ambiguous" && provable);
       const delay = attempt < retry.maxAttempts && retryable ? this.#delay(outcome, attempt) : undefined;
       if (delay === undefined) throw error;
       this.#o.logger.debug(
@@ -265,6 +267,14 @@ export function classify(
   return kind;
 }
 
+const TIMEOUT_CODES = new Set(["TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+
+/** The request reached the service, which did not answer in time (or its gateway gave up): still running? */
+function timedOut(outcome: HttpResponse | Error): boolean {
+  if (outcome instanceof TransportError) return TIMEOUT_CODES.has(outcome.code);
+  return !(outcome instanceof Error) && outcome.status === 504;
+}
+
 export function isIdempotent(method: Method): boolean {
   return method !== "POST" && method !== "PATCH";
 }
@@ -329,7 +339,7 @@ function transportError(req: HttpRequest, e: unknown, redactor: Redactor): Trans
       { cause: e },
     );
   }
-  if (code === "TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+  if (TIMEOUT_CODES.has(code)) {
     return new TransportError(req.method, url, code, "request timed out", { cause: e });
   }
   return new TransportError(req.method, url, code, detail, { cause: e });

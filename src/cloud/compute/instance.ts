@@ -11,7 +11,7 @@ import type {
 } from "../../openstack/compute.ts";
 import { exactName } from "../../openstack/compute.ts";
 import { DuplicateResourceError, Pending, UserError, parseOpenStackTime } from "../errors.ts";
-import { ensureOne } from "../ensure.ts";
+import { ensureOne, type EnsureSpec } from "../ensure.ts";
 import type { Recorder } from "../recorder.ts";
 
 export type BlockDevice =
@@ -122,6 +122,7 @@ export async function ensureServer(
   record: Recorder,
   want: ServerWant,
   recordedId?: string,
+  inFlight?: EnsureSpec<Server>["inFlight"],
 ): Promise<EnsuredServer> {
   try {
     // found/adopted carry what get/list returned, full servers; only create returns the bare ID.
@@ -133,6 +134,7 @@ export async function ensureServer(
       get: (id) => compute.getServer(id, { ignoreNotFound: true }),
       listByName: (name) => compute.listServers({ name: exactName(name) }),
       create: () => createServer(compute, record, want),
+      inFlight,
     })) as EnsuredServer;
   } catch (e) {
     if (e instanceof DuplicateResourceError) record("Warning", "DuplicateServerNames", e.message);

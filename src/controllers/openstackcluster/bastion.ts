@@ -16,6 +16,7 @@ import {
 } from "../../cloud/networking/floating-ip.ts";
 import { deletePorts, ensurePort, resolvePorts } from "../../cloud/networking/ports.ts";
 import { resolveSecurityGroups } from "../../cloud/networking/security-group-params.ts";
+import { clearServerCreateGuard, serverCreateGuard } from "../shared/in-flight.ts";
 import type { Step } from "../shared/steps.ts";
 import { named } from "../shared/steps.ts";
 import { deleteCondition } from "../../runtime/conditions.ts";
@@ -112,6 +113,7 @@ const server: Step<ClusterScope> = async (s) => {
       blockDevices: [],
     },
     recordedId,
+    serverCreateGuard(s.osc, () => s.checkpoint()),
   );
   if (got.state === "gone") {
     // Unlike a machine's, a bastion has no MachineHealthCheck: one deleted out of band is made again.
@@ -123,6 +125,7 @@ const server: Step<ClusterScope> = async (s) => {
   }
   b.id = got.resource.id;
   b.sshKeyName = bs.sshKeyName;
+  clearServerCreateGuard(s.osc);
   s.osc.metadata.annotations = { ...s.osc.metadata.annotations, [BASTION_HASH_ANNOTATION]: specHash(s) };
   await s.checkpoint();
   const full = "status" in got.resource ? got.resource : await s.os.compute.getServer(got.resource.id);

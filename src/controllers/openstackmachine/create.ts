@@ -15,6 +15,7 @@ import { ensureTrunk } from "../../cloud/networking/trunk.ts";
 import type { Reader } from "../../runtime/cache.ts";
 import { Secrets } from "../../runtime/resources.ts";
 import type { KubeObject } from "../../runtime/object.ts";
+import { clearServerCreateGuard, serverCreateGuard } from "../shared/in-flight.ts";
 import type { Step } from "../shared/steps.ts";
 import type { MachineScope } from "./scope.ts";
 import { failureDomain, isControlPlane, machineTags, spec, status } from "./scope.ts";
@@ -120,22 +121,29 @@ export function server(reader: Reader): Step<MachineScope> {
     const volumes = await ensureVolumes(s.os.blockStorage, s.record, wants);
     volumesReady(volumes);
     const flavorId = s.seen.flavorId ?? (await resolveFlavor(s.os.compute, { name: sp.flavor })).id;
-    const got = await ensureServer(s.os.compute, s.record, {
-      name,
-      flavorId,
-      imageId: resolved.imageID ?? "",
-      portIds: (st.resources?.ports ?? []).map((p) => p.id),
-      userData: await bootstrapData(reader, s),
-      availabilityZone: failureDomain(s),
-      keyName: sp.sshKeyName || undefined,
-      metadata: Object.fromEntries((sp.serverMetadata ?? []).map((m) => [m.key, m.value])),
-      tags: machineTags(s),
-      configDrive: sp.configDrive,
-      serverGroupId: resolved.serverGroupID,
-      blockDevices: blockDevices(sp, new Map(volumes.map((v, i) => [wants[i]?.device ?? "", v.id]))),
-    });
+    const got = await ensureServer(
+      s.os.compute,
+      s.record,
+      {
+        name,
+        flavorId,
+        imageId: resolved.imageID ?? "",
+        portIds: (st.resources?.ports ?? []).map((p) => p.id),
+        userData: await bootstrapData(reader, s),
+        availabilityZone: failureDomain(s),
+        keyName: sp.sshKeyName || undefined,
+        metadata: Object.fromEntries((sp.serverMetadata ?? []).map((m) => [m.key, m.value])),
+        tags: machineTags(s),
+        configDrive: sp.configDrive,
+        serverGroupId: resolved.serverGroupID,
+        blockDevices: blockDevices(sp, new Map(volumes.map((v, i) => [wants[i]?.device ?? "", v.id]))),
+      },
+      undefined,
+      serverCreateGuard(s.osm, () => s.checkpoint()),
+    );
     if (got.state === "gone") return instanceDeleted(s);
     st.instanceID = got.resource.id;
+    clearServerCreateGuard(s.osm);
     await s.checkpoint();
     // A create answers with the ID only; the state step reads the server once it may have moved on.
     if (got.state !== "created") s.seen.server = got.resource;
