@@ -98,7 +98,11 @@ async function createLoadBalancer(
       ...(want.listeners
         ? {
             listeners: want.listeners.ports.map((port) =>
-              listenerGraph(want.name, port, { allowedCIDRs: want.listeners?.allowedCIDRs, tags: want.tags, provider }),
+              listenerGraph(want.name, port, {
+                allowedCIDRs: want.listeners?.allowedCIDRs,
+                tags: want.tags,
+                provider,
+              }),
             ),
           }
         : {}),
@@ -166,9 +170,8 @@ export async function deleteLoadBalancer(
   for (const l of found) {
     // Octavia refuses a delete while PENDING_*; a PENDING_DELETE one is on its way.
     if (l.provisioning_status.startsWith("PENDING_")) throw new LoadBalancerPending(l);
-    for (const fip of await floatingIPsOnPort(nw, l.vip_port_id))
-      if (fip.floating_ip_address !== d.keepFloatingIP)
-        await deleteFloatingIP(nw, record, { id: fip.id, address: fip.floating_ip_address });
+    // The cascade first: Octavia's work and the floating IP's delete then overlap.
+    const fips = await floatingIPsOnPort(nw, l.vip_port_id);
     try {
       await lb.deleteLoadBalancerCascade(l.id, { ignoreNotFound: true });
     } catch (e) {
@@ -180,6 +183,9 @@ export async function deleteLoadBalancer(
       throw e;
     }
     record("Normal", "SuccessfulDeleteLoadBalancer", `Deleted load balancer ${l.name} with id ${l.id}`);
+    for (const fip of fips)
+      if (fip.floating_ip_address !== d.keepFloatingIP)
+        await deleteFloatingIP(nw, record, { id: fip.id, address: fip.floating_ip_address });
   }
   throw new Pending(`load balancer ${d.name} is being deleted`, Date.now());
 }

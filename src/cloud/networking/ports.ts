@@ -4,7 +4,7 @@
 import type * as infra from "../../api/v1beta1/index.ts";
 import type * as neutron from "../../openstack/network.ts";
 import type { NetworkClient } from "../../openstack/network.ts";
-import { ensureOne, resourceOf } from "../ensure.ts";
+import { ensureOne, resourceOf, type EnsureSpec } from "../ensure.ts";
 import { DuplicateResourceError, UserError } from "../errors.ts";
 import type { Recorder } from "../recorder.ts";
 import { portCreateRequest, portSpec, portTargets, sameSet } from "./port-spec.ts";
@@ -69,9 +69,11 @@ export async function ensurePort(
   record: Recorder,
   spec: infra.ResolvedPortSpec,
   recordedId?: string,
+  inFlight?: EnsureSpec<neutron.Port>["inFlight"],
 ): Promise<neutron.Port> {
   const tags = spec.tags ?? [];
   const got = await ensureOne<neutron.Port>({
+    inFlight,
     kind: "port",
     name: spec.name,
     recordedId,

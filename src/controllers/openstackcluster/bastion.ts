@@ -16,7 +16,7 @@ import {
 } from "../../cloud/networking/floating-ip.ts";
 import { deletePorts, ensurePort, resolvePorts } from "../../cloud/networking/ports.ts";
 import { resolveSecurityGroups } from "../../cloud/networking/security-group-params.ts";
-import { clearServerCreateGuard, serverCreateGuard } from "../shared/in-flight.ts";
+import { clearCreateGuard, createGuard } from "../shared/in-flight.ts";
 import type { Step } from "../shared/steps.ts";
 import { named } from "../shared/steps.ts";
 import { deleteCondition } from "../../runtime/conditions.ts";
@@ -81,10 +81,17 @@ const ports: Step<ClusterScope> = async (s) => {
   if (!bastionEnabled(s) || !b?.resolved?.ports || b.id) return undefined;
   const recorded = (b.resources?.ports ?? []).map((p) => p.id);
   for (const [i, p] of b.resolved.ports.entries()) {
-    const port = await ensurePort(s.os.network, s.record, p, recorded[i]);
+    const port = await ensurePort(
+      s.os.network,
+      s.record,
+      p,
+      recorded[i],
+      createGuard(s.osc, p.name, () => s.checkpoint()),
+    );
     if (recorded[i] === port.id) continue;
     recorded[i] = port.id;
     b.resources = { ports: recorded.map((id) => ({ id })) };
+    clearCreateGuard(s.osc);
     await s.checkpoint();
   }
   return undefined;
@@ -113,7 +120,7 @@ const server: Step<ClusterScope> = async (s) => {
       blockDevices: [],
     },
     recordedId,
-    serverCreateGuard(s.osc, () => s.checkpoint()),
+    createGuard(s.osc, name, () => s.checkpoint()),
   );
   if (got.state === "gone") {
     // Unlike a machine's, a bastion has no MachineHealthCheck: one deleted out of band is made again.
@@ -125,7 +132,7 @@ const server: Step<ClusterScope> = async (s) => {
   }
   b.id = got.resource.id;
   b.sshKeyName = bs.sshKeyName;
-  clearServerCreateGuard(s.osc);
+  clearCreateGuard(s.osc);
   s.osc.metadata.annotations = { ...s.osc.metadata.annotations, [BASTION_HASH_ANNOTATION]: specHash(s) };
   await s.checkpoint();
   const full = "status" in got.resource ? got.resource : await s.os.compute.getServer(got.resource.id);

@@ -15,6 +15,7 @@ import { CLUSTER_NAME_LABEL } from "../../runtime/predicates.ts";
 import type { Reader } from "../../runtime/cache.ts";
 import { removeFinalizer } from "../../runtime/patch.ts";
 import type { Step } from "../shared/steps.ts";
+import { named } from "../shared/steps.ts";
 import { deleteBastion } from "./bastion.ts";
 import { lbEnabled } from "./endpoint.ts";
 import type { ClusterScope } from "./scope.ts";
@@ -26,7 +27,7 @@ export const CLUSTER_FINALIZER = "openstackcluster.infrastructure.cluster.x-k8s.
 /** CAPI deletes the Machines first (their OpenStackMachines release ports, members and FIPs); each Machine
  * deletion wakes this reconcile through the Machine watch, so the requeue is only a fallback. */
 export function waitForMachines(reader: Reader): Step<ClusterScope> {
-  return async (s) => {
+  return named(async (s) => {
     const machines = await reader.list(Machines, {
       namespace: s.ref.namespace,
       labels: { [CLUSTER_NAME_LABEL]: s.ref.name },
@@ -34,7 +35,7 @@ export function waitForMachines(reader: Reader): Step<ClusterScope> {
     if (machines.length === 0) return undefined;
     s.log.info("Waiting for Machines to be deleted", { machines: machines.length });
     return { requeueAfter: 5000 };
-  };
+  }, waitForMachines);
 }
 
 /**

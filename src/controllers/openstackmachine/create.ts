@@ -15,8 +15,9 @@ import { ensureTrunk } from "../../cloud/networking/trunk.ts";
 import type { Reader } from "../../runtime/cache.ts";
 import { Secrets } from "../../runtime/resources.ts";
 import type { KubeObject } from "../../runtime/object.ts";
-import { clearServerCreateGuard, serverCreateGuard } from "../shared/in-flight.ts";
+import { clearCreateGuard, createGuard } from "../shared/in-flight.ts";
 import type { Step } from "../shared/steps.ts";
+import { named } from "../shared/steps.ts";
 import type { MachineScope } from "./scope.ts";
 import { failureDomain, isControlPlane, machineTags, spec, status } from "./scope.ts";
 
@@ -62,10 +63,17 @@ export const ports: Step<MachineScope> = async (s) => {
   }
   if (st.instanceID && recorded.length === specs.length) return undefined;
   for (const [i, p] of specs.entries()) {
-    const port = await ensurePort(s.os.network, s.record, p, recorded[i]);
+    const port = await ensurePort(
+      s.os.network,
+      s.record,
+      p,
+      recorded[i],
+      createGuard(s.osm, p.name, () => s.checkpoint()),
+    );
     if (recorded[i] !== port.id) {
       recorded[i] = port.id;
       st.resources = { ports: recorded.map((id) => ({ id })) };
+      clearCreateGuard(s.osm);
       await s.checkpoint();
     }
     if (p.trunk) await ensureTrunk(s.os.network, s.record, port, p);
@@ -106,7 +114,7 @@ function blockDevices(sp: infra.OpenStackMachineSpec, volumeIds: Map<string, str
 
 /** Exactly one server per machine: recorded ID, else exact name, else create (CAPO #2181, #2088). */
 export function server(reader: Reader): Step<MachineScope> {
-  return async (s) => {
+  return named(async (s) => {
     const st = status(s);
     const sp = spec(s);
     const name = s.osm.metadata.name ?? "";
@@ -139,16 +147,16 @@ export function server(reader: Reader): Step<MachineScope> {
         blockDevices: blockDevices(sp, new Map(volumes.map((v, i) => [wants[i]?.device ?? "", v.id]))),
       },
       undefined,
-      serverCreateGuard(s.osm, () => s.checkpoint()),
+      createGuard(s.osm, name, () => s.checkpoint()),
     );
     if (got.state === "gone") return instanceDeleted(s);
     st.instanceID = got.resource.id;
-    clearServerCreateGuard(s.osm);
+    clearCreateGuard(s.osm);
     await s.checkpoint();
     // A create answers with the ID only; the state step reads the server once it may have moved on.
     if (got.state !== "created") s.seen.server = got.resource;
     return undefined;
-  };
+  }, server);
 }
 
 /** A server deleted out of band is reported, never silently recreated (MachineHealthCheck remediates). */

@@ -31,8 +31,8 @@ export async function runSteps<S extends Checkpointed>(
   return undefined;
 }
 
-/** A wrapper keeps the wrapped step's name, for the step log. */
-export function named<S>(wrapped: Step<S>, like: Step<S>): Step<S> {
+/** A wrapper keeps the wrapped step's name (or a made step gets one), for the step log. */
+export function named<S>(wrapped: Step<S>, like: { readonly name: string }): Step<S> {
   return Object.defineProperty(wrapped, "name", { value: like.name });
 }
 
