@@ -54,7 +54,8 @@ describe("CAPO controller filters and mappings on a real apiserver", () => {
       openStackClusterConcurrency: 2,
       openStackMachineConcurrency: 2,
     };
-    for (const r of capoControllers(opts, () => ({ openStackCluster: osc, openStackMachine: osm }))) r.register(mgr);
+    for (const r of capoControllers(opts, () => ({ openStackCluster: osc, openStackMachine: osm })))
+      r.register(mgr);
     running = mgr.start(stop.signal);
   });
 
