@@ -23,6 +23,7 @@ import {
   assertHygiene,
   keepLog,
   killAfter,
+  killPlan,
   mulberry32,
   note,
   soakSettings,
@@ -46,19 +47,6 @@ interface ClusterStatus {
   bastionSecurityGroup?: { id: string };
 }
 const statusOf = (o: Obj | undefined): ClusterStatus => o?.status ?? {};
-
-/** Kills per phase for each round: 1-2 during create, 1-2 during delete, until the points are spent. */
-function plan(points: number): { create: number; delete: number }[] {
-  const rounds = [];
-  for (let left = points; left > 0;) {
-    const create = Math.min(left, 1 + Math.floor(rand() * 2));
-    left -= create;
-    const del = left <= 2 ? left : 1 + Math.floor(rand() * 2);
-    left -= del;
-    rounds.push({ create, delete: del });
-  }
-  return rounds;
-}
 
 describe("OpenStackCluster under kill -9", () => {
   let env: KubeEnv;
@@ -176,7 +164,7 @@ describe("OpenStackCluster under kill -9", () => {
     async () => {
       const watch = new FailureWatch(fx.kube, ns);
       try {
-        for (const [round, p] of plan(settings.points).entries()) {
+        for (const [round, p] of killPlan(rand, settings.points).entries()) {
           const names = Array.from({ length: CLUSTERS_PER_ROUND }, (_, i) => `cc-${run}-${round}${"ab"[i]}`);
           await createRound(round, names, p.create);
           for (const name of names) {

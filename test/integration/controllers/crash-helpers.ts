@@ -53,6 +53,19 @@ export function note(line: string): void {
   process.stdout.write(`# ${new Date().toISOString().slice(11, 23)} ${line}\n`);
 }
 
+/** Kills per phase for each round: 1-2 during create, 1-2 during delete, until the points are spent. */
+export function killPlan(rand: () => number, points: number): { create: number; delete: number }[] {
+  const rounds = [];
+  for (let left = points; left > 0;) {
+    const create = Math.min(left, 1 + Math.floor(rand() * 2));
+    left -= create;
+    const del = left <= 2 ? left : 1 + Math.floor(rand() * 2);
+    left -= del;
+    rounds.push({ create, delete: del });
+  }
+  return rounds;
+}
+
 export const uniform = (rand: () => number, lo: number, hi: number): number =>
   Math.round(lo + rand() * (hi - lo));
 

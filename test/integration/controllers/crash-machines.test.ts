@@ -25,6 +25,7 @@ import {
   assertHygiene,
   keepLog,
   killAfter,
+  killPlan,
   mulberry32,
   note,
   soakSettings,
@@ -52,18 +53,6 @@ interface MachineStatus {
   resources?: { ports?: { id: string }[] };
 }
 const statusOf = (o: Obj | undefined): MachineStatus => o?.status ?? {};
-
-function plan(points: number): { create: number; delete: number }[] {
-  const rounds = [];
-  for (let left = points; left > 0;) {
-    const create = Math.min(left, 1 + Math.floor(rand() * 2));
-    left -= create;
-    const del = left <= 2 ? left : 1 + Math.floor(rand() * 2);
-    left -= del;
-    rounds.push({ create, delete: del });
-  }
-  return rounds;
-}
 
 describe("OpenStackMachines under kill -9", () => {
   let env: KubeEnv;
@@ -205,7 +194,7 @@ describe("OpenStackMachines under kill -9", () => {
     async () => {
       const watch = new FailureWatch(fx.kube, ns);
       try {
-        for (const [round, p] of plan(settings.points).entries()) {
+        for (const [round, p] of killPlan(rand, settings.points).entries()) {
           const names = MACHINES.map((m) => `${clusterName}-${round}-${m.suffix}`);
           allMachines.push(...names);
           await createRound(round, names, p.create);
