@@ -46,7 +46,8 @@ const retire: Step<ClusterScope> = async (s) => {
   const changed = bastionEnabled(s) && st.bastion.id !== undefined && recordedHash(s) !== specHash(s);
   if (bastionEnabled(s) && !changed) return undefined;
   await deleteBastion(s);
-  return undefined;
+  // Disabled: the security group step removes the bastion's group on the next pass, now that nothing uses it.
+  return bastionEnabled(s) ? undefined : { requeueAfter: 1000 };
 };
 
 const resolve: Step<ClusterScope> = async (s) => {

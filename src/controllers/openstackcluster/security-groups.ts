@@ -46,15 +46,14 @@ const groups: Step<ClusterScope> = async (s) => {
     st[statusKey[role]] = { name: group.name, id: group.id };
     await s.checkpoint();
   }
+  // A disabled bastion's group goes once the bastion itself is gone (its port holds the group until then).
   const strayBastion = found.find((g) => g.name === securityGroupName(s.ref, "bastion"));
-  if (!bastionEnabled(s) && strayBastion) {
+  if (!bastionEnabled(s) && strayBastion && !st.bastion) {
     await deleteSecurityGroup(s.os.network, s.record, {
       recordedId: strayBastion.id,
       name: strayBastion.name,
-    }).catch((e: unknown) => {
-      s.log.info("Bastion security group not deleted yet", { error: (e as Error).message });
     });
-    delete st.bastionSecurityGroup;
+    st.bastionSecurityGroup = undefined;
   }
   s.seen.securityGroups = byRole;
   return undefined;

@@ -75,9 +75,11 @@ describe("OpenStackCluster bastion", { timeout: 900_000 }, () => {
       "one bastion server",
     );
     const server = await e.os.compute.getServer(b?.id ?? "");
+    // Nova's base microversion (2.38) shows the flavor by ID only.
+    const flavorId = (await e.os.compute.listFlavors()).find((f) => f.name === flavor)?.id;
     assert.deepEqual(
-      [server.name, server.key_name, server.flavor.original_name, b?.name, b?.sshKeyName],
-      [bastionName(name), "capo-e2e", flavor, bastionName(name), "capo-e2e"],
+      [server.name, server.key_name, server.flavor.id, b?.name, b?.sshKeyName],
+      [bastionName(name), "capo-e2e", flavorId, bastionName(name), "capo-e2e"],
     );
     const ports = await e.os.network.ports.list({ device_id: server.id });
     assert.equal(ports.length, 1, JSON.stringify(ports));
