@@ -1,6 +1,7 @@
 // CAPO's OpenStackCluster and OpenStackMachine controllers as the manager registers them: the watches,
 // mappings and filters, with the reconcilers built from the Manager once it exists (src/controllers/).
 import type { CapoReconcilers } from "../controllers/index.ts";
+import { defaultControllerRateLimiter } from "../runtime/ratelimit.ts";
 import { skipPaused } from "../runtime/guards.ts";
 import type { ControllerRegistration, Manager } from "../runtime/manager.ts";
 import {
@@ -22,6 +23,13 @@ import {
   resourceNotPausedAndHasFilterLabel,
 } from "../runtime/predicates.ts";
 import { Clusters, Machines, OpenStackClusters, OpenStackMachines } from "../runtime/resources.ts";
+
+/**
+ * Errors left to the queue are the cloud's transient ones (src/controllers/shared/classify.ts): retried with
+ * client-go's backoff, capped at a minute rather than its 16, so a cluster resumes within a minute of an
+ * Octavia or Neutron outage ending (CAPO #1574).
+ */
+const TRANSIENT_BACKOFF_CAP_MS = 60_000;
 
 export interface CapoControllerOptions {
   watchFilter: string;
@@ -59,6 +67,7 @@ export function capoControllers(
           eventFilters: [...filters, resourceIsNotExternallyManaged],
           reconciler: skipPaused(mgr.cache, OpenStackClusters, reconcilers(mgr).openStackCluster),
           concurrency: opts.openStackClusterConcurrency,
+          rateLimiter: defaultControllerRateLimiter(undefined, TRANSIENT_BACKOFF_CAP_MS),
         });
       },
     },
@@ -90,6 +99,7 @@ export function capoControllers(
           eventFilters: filters,
           reconciler: skipPaused(mgr.cache, OpenStackMachines, reconcilers(mgr).openStackMachine),
           concurrency: opts.openStackMachineConcurrency,
+          rateLimiter: defaultControllerRateLimiter(undefined, TRANSIENT_BACKOFF_CAP_MS),
         });
       },
     },

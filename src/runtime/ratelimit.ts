@@ -116,10 +116,16 @@ export class MaxOfRateLimiter<T> implements RateLimiter<T> {
   }
 }
 
-/** client-go's DefaultControllerRateLimiter: 5 ms → 1000 s per item, 10 qps / burst 100 overall. */
-export function defaultControllerRateLimiter<T>(clock: Clock = realClock): RateLimiter<T> {
+/**
+ * client-go's DefaultControllerRateLimiter: 5 ms → 1000 s per item, 10 qps / burst 100 overall. `maxMs` lowers
+ * the per-item cap.
+ */
+export function defaultControllerRateLimiter<T>(
+  clock: Clock = realClock,
+  maxMs = 1000 * 1000,
+): RateLimiter<T> {
   return new MaxOfRateLimiter<T>(
-    new ItemExponentialRateLimiter<T>(5, 1000 * 1000),
+    new ItemExponentialRateLimiter<T>(5, maxMs),
     new BucketRateLimiter<T>(10, 100, clock),
   );
 }

@@ -13,6 +13,7 @@ import type { Recorder } from "../recorder.ts";
 import { deleteFloatingIP, floatingIPsOnPort } from "../networking/floating-ip.ts";
 import { errorText } from "./tree.ts";
 
+import { listenerName } from "../names.ts";
 import { listenerGraph } from "./listeners.ts";
 
 export { ensureListenersPoolsMonitors } from "./listeners.ts";
@@ -108,6 +109,18 @@ async function createLoadBalancer(
         : {}),
     });
     record("Normal", "SuccessfulCreateLoadBalancer", `Created load balancer ${made.name} with id ${made.id}`);
+    // The children came with it; their events are CAPO's, so that alerts on them keep working.
+    for (const port of want.listeners?.ports ?? [])
+      for (const [reason, kind] of [
+        ["SuccessfulCreateListener", "listener"],
+        ["SuccessfulCreatePool", "pool"],
+        ["SuccessfulCreateMonitor", "monitor"],
+      ] as const)
+        record(
+          "Normal",
+          reason,
+          `Created ${kind} ${listenerName(want.name, port)} with load balancer ${made.id}`,
+        );
     return made;
   } catch (e) {
     record(
