@@ -72,8 +72,9 @@ class Replica {
     return this.find(msg)?.port as number;
   }
 
+  /** Reconciles of an OpenStackCluster that no Cluster owns: the reconciler says it waits for the owner. */
   reconciled(name: string): number {
-    return this.logs.filter((l) => l.msg.includes("reconciler not implemented yet") && l.name === name)
+    return this.logs.filter((l) => l.msg === "Cluster Controller has not yet set OwnerRef" && l.name === name)
       .length;
   }
 }
