@@ -45,12 +45,6 @@ export interface LoadBalancerCreate {
   availability_zone?: string;
   admin_state_up?: boolean;
   tags?: string[];
-  /** A fully populated create: listeners with their default pool and its health monitor, in one call. */
-  listeners?: (Omit<ListenerCreate, "loadbalancer_id"> & {
-    default_pool?: Omit<PoolCreate, "listener_id" | "loadbalancer_id"> & {
-      healthmonitor?: Omit<HealthMonitorCreate, "pool_id">;
-    };
-  })[];
 }
 
 export interface Listener extends Status {

@@ -13,9 +13,6 @@ import type { Recorder } from "../recorder.ts";
 import { deleteFloatingIP, floatingIPsOnPort } from "../networking/floating-ip.ts";
 import { errorText } from "./tree.ts";
 
-import { listenerName } from "../names.ts";
-import { listenerGraph } from "./listeners.ts";
-
 export { ensureListenersPoolsMonitors } from "./listeners.ts";
 export type { ListenersWant } from "./listeners.ts";
 
@@ -42,11 +39,6 @@ export interface LoadBalancerWant {
   provider?: string | undefined;
   availabilityZone?: string | undefined;
   tags: string[];
-  /**
-   * Listeners, pools and monitors to create with the load balancer in one call (Octavia's fully populated
-   * create): one ACTIVE wait instead of one per child, which CAPO makes one after the other.
-   */
-  listeners?: { ports: number[]; allowedCIDRs?: string[] | undefined } | undefined;
 }
 
 /**
@@ -96,31 +88,8 @@ async function createLoadBalancer(
       ...(provider ? { provider } : {}),
       ...(want.availabilityZone ? { availability_zone: want.availabilityZone } : {}),
       tags: want.tags,
-      ...(want.listeners
-        ? {
-            listeners: want.listeners.ports.map((port) =>
-              listenerGraph(want.name, port, {
-                allowedCIDRs: want.listeners?.allowedCIDRs,
-                tags: want.tags,
-                provider,
-              }),
-            ),
-          }
-        : {}),
     });
     record("Normal", "SuccessfulCreateLoadBalancer", `Created load balancer ${made.name} with id ${made.id}`);
-    // The children came with it; their events are CAPO's, so that alerts on them keep working.
-    for (const port of want.listeners?.ports ?? [])
-      for (const [reason, kind] of [
-        ["SuccessfulCreateListener", "listener"],
-        ["SuccessfulCreatePool", "pool"],
-        ["SuccessfulCreateMonitor", "monitor"],
-      ] as const)
-        record(
-          "Normal",
-          reason,
-          `Created ${kind} ${listenerName(want.name, port)} with load balancer ${made.id}`,
-        );
     return made;
   } catch (e) {
     record(

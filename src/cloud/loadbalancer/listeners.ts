@@ -53,26 +53,6 @@ export async function ensureListenersPoolsMonitors(
   }
 }
 
-/** The listener, pool and monitor of one port (CAPO's settings), as one object of a fully populated create. */
-export function listenerGraph(
-  lbName: string,
-  port: number,
-  o: { allowedCIDRs?: string[] | undefined; tags: string[]; provider?: string | undefined },
-) {
-  const name = listenerName(lbName, port);
-  return {
-    name,
-    protocol: "TCP",
-    protocol_port: port,
-    ...(o.allowedCIDRs && o.allowedCIDRs.length > 0 ? { allowed_cidrs: o.allowedCIDRs } : {}),
-    tags: o.tags,
-    default_pool: {
-      ...poolSettings(poolName(lbName, port), o.provider, o.tags),
-      healthmonitor: { name: monitorName(lbName, port), ...MONITOR },
-    },
-  };
-}
-
 /** CAPO's fixed TCP monitor (no tags). */
 const MONITOR = { type: "TCP", delay: 10, timeout: 5, max_retries: 5, max_retries_down: 3 } as const;
 

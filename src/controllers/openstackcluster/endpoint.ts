@@ -63,7 +63,6 @@ const launchLoadBalancer: Step<ClusterScope> = async (s) => {
   const sp = spec(s);
   if (!lbEnabled(sp)) return undefined;
   const st = status(s);
-  const want = await listenersWant(s);
   const vip = await vipNetwork(s);
   const subnet = vip.subnets?.[0];
   if (!subnet) throw new UserError(Conditions.endpoint.failed, "the load balancer network has no subnet");
@@ -92,7 +91,6 @@ const launchLoadBalancer: Step<ClusterScope> = async (s) => {
         provider: sp.apiServerLoadBalancer?.provider,
         availabilityZone: sp.apiServerLoadBalancer?.availabilityZone,
         tags: sp.tags ?? [],
-        listeners: { ports: want.ports, allowedCIDRs: want.allowedCIDRs },
       },
       recorded?.id,
     );
