@@ -102,7 +102,11 @@ export function openStackClusterReconciler(d: ClusterReconcilerDeps): Reconciler
             record,
             log: ctx.log,
             seen: {},
-            checkpoint: () => patch.patch(osc),
+            // Ready is summarised at every write, so no reader sees new step conditions beside an old Ready.
+            checkpoint: () => {
+              if (!deleting) setSummary(osc, { conditions: READY_PARTS });
+              return patch.patch(osc);
+            },
           };
           return runSteps(s, deleting ? onReady(deleteSteps(d.reader)) : normalSteps);
         });

@@ -143,7 +143,12 @@ export function openStackMachineReconciler(d: MachineReconcilerDeps): Reconciler
           record,
           log: ctx.log,
           seen: {},
-          checkpoint: () => patch.patch(osm),
+          // Ready is summarised at every write, so no reader sees new step conditions beside an old Ready.
+          checkpoint: () => {
+            if (!deleting)
+              setSummary(osm, { conditions: [MachineConditions.instance, MachineConditions.ingress] });
+            return patch.patch(osm);
+          },
         };
         const result = await runSteps(s, deleting ? deleteSteps : createSteps(d.reader));
         if (!deleting)
