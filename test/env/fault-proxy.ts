@@ -85,8 +85,8 @@ export function callSummary(hits: FaultHit[]): Record<string, number> {
 const UPSTREAM = "127.0.0.1";
 const KEYSTONE_PORT = 5000;
 
-/** mulberry32: small, fast, and good enough to spread faults. */
-function rng(seed: number): () => number {
+/** mulberry32: small, fast, seeded (the same seed gives the same faults, or kill points). */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -113,7 +113,7 @@ class Proxy implements FaultProxy {
   }
   set faults(f: RandomFaults | undefined) {
     this.#faults = f;
-    if (f) this.#random = rng(f.seed);
+    if (f) this.#random = mulberry32(f.seed);
   }
 
   async listen(): Promise<void> {

@@ -10,17 +10,7 @@ import type { LogLine, ManagerHandle, Obj } from "../../env/capo.ts";
 import { assertNoSecrets, cloudPassword, observableTexts } from "../../env/capo.ts";
 import type { FaultProxy } from "../../env/fault-proxy.ts";
 
-/** mulberry32: the same seed gives the same kill points. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from "../../env/fault-proxy.ts";
 
 export interface SoakSettings {
   seed: number;
