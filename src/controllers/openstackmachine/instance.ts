@@ -42,7 +42,12 @@ export const state: Step<MachineScope> = async (s) => {
     return { requeueAfter: 60_000 };
   }
   // v1beta1 identityRef has no region, so CAPO v0.10's providerID has none either.
-  spec(s).providerID ??= `openstack:///${server.id}`;
+  // providerID is spec and status goes first in a write: the ID is written before ready, so whoever sees a
+  // ready machine (CAPI copies providerID then) sees its providerID too.
+  if (!spec(s).providerID) {
+    spec(s).providerID = `openstack:///${server.id}`;
+    await s.checkpoint();
+  }
   st.addresses = serverAddresses(server);
   st.ready = true;
   markTrue(s.osm, MachineConditions.instance);
