@@ -88,6 +88,29 @@ describe("ensureOne with a create in flight", () => {
     assert.equal((await ensureOne(old.spec)).state, "created");
     assert.equal(marks, 1, "the new create is marked before it is sent");
   });
+
+  it("prepares a create only when the name is free, and before marking it", async () => {
+    const order: string[] = [];
+    const inFlight = {
+      since: undefined,
+      windowMs: 60_000,
+      mark: () => Promise.resolve(void order.push("mark")),
+    };
+    const spec = (existing: R[]): EnsureSpec<R, string> => ({
+      ...fakeSpec(existing).spec,
+      inFlight,
+      prepare: () => Promise.resolve((order.push("prepare"), "body")),
+      create: (body) => Promise.resolve((order.push(`create ${body}`), { id: "new", name: "n" })),
+    });
+    assert.equal((await ensureOne(spec([{ id: "a", name: "n" }]))).state, "adopted");
+    assert.deepEqual(order, [], "an adopted resource prepares nothing");
+    assert.equal((await ensureOne(spec([]))).state, "created");
+    assert.deepEqual(order, ["prepare", "mark", "create body"]);
+    const pending = { ...spec([]), prepare: () => Promise.reject(new Pending("volumes", Date.now())) };
+    order.length = 0;
+    await assert.rejects(ensureOne(pending), (e: unknown) => e instanceof Pending);
+    assert.deepEqual(order, [], "a Pending prepare marks nothing in flight");
+  });
 });
 
 describe("deleteOwned", () => {

@@ -9,7 +9,7 @@ export type Ensured<T> =
   /** The recorded ID is gone and whenGone is "report": the caller decides (a server is never recreated). */
   | { state: "gone"; id: string };
 
-export interface EnsureSpec<T extends { id: string }> {
+export interface EnsureSpec<T extends { id: string }, P = void> {
   /** For messages: "network", "security group". */
   kind: string;
   name: string;
@@ -18,7 +18,12 @@ export interface EnsureSpec<T extends { id: string }> {
   get(id: string): Promise<T | undefined>;
   /** Candidates by exact name (Neutron's `name=` is exact; Nova's needs exactName()). */
   listByName(name: string): Promise<T[]>;
-  create(): Promise<T>;
+  /**
+   * What a create needs that is worth making only when there is something to create (a server's volumes and
+   * user data). Runs after the name is found free, before the in-flight mark, so its Pending marks nothing.
+   */
+  prepare?(): Promise<P>;
+  create(prepared: P): Promise<T>;
   /** A recorded ID that 404s: look up by name and create again, or report it. */
   whenGone: "recreate" | "report";
   /**
@@ -29,7 +34,9 @@ export interface EnsureSpec<T extends { id: string }> {
   inFlight?: { since: number | undefined; windowMs: number; mark(): Promise<void> } | undefined;
 }
 
-export async function ensureOne<T extends { id: string }>(e: EnsureSpec<T>): Promise<Ensured<T>> {
+export async function ensureOne<T extends { id: string }, P = void>(
+  e: EnsureSpec<T, P>,
+): Promise<Ensured<T>> {
   if (e.recordedId) {
     const found = await e.get(e.recordedId);
     if (found) return { state: "found", resource: found };
@@ -47,8 +54,9 @@ export async function ensureOne<T extends { id: string }>(e: EnsureSpec<T>): Pro
   const f = e.inFlight;
   if (f?.since !== undefined && Date.now() - f.since < f.windowMs)
     throw new Pending(`an earlier create of ${e.kind} ${e.name} may still be in flight`, f.since);
+  const prepared = (await e.prepare?.()) as P;
   await f?.mark();
-  return { state: "created", resource: await e.create() };
+  return { state: "created", resource: await e.create(prepared) };
 }
 
 /** The resource ensureOne returned, or an error for "gone" (for kinds that always recreate). */

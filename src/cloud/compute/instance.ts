@@ -113,28 +113,36 @@ export type EnsuredServer =
   /** The recorded server is gone: report InstanceDeleted, never recreate. */
   | { state: "gone"; id: string };
 
+export interface ServerTarget {
+  name: string;
+  recordedId?: string | undefined;
+  inFlight?: EnsureSpec<Server>["inFlight"];
+}
+
 /**
  * Calls: recorded ID → 1 GET (the steady state); else 1 list by exact name, + 1 POST when there is none.
- * Several servers with the name → DuplicateServerNames event and DuplicateResourceError.
+ * `build` runs only before a create: a server found by name (a restart after its POST) never waits for
+ * volumes it already holds. Several servers with the name → DuplicateServerNames event and
+ * DuplicateResourceError.
  */
 export async function ensureServer(
   compute: ComputeClient,
   record: Recorder,
-  want: ServerWant,
-  recordedId?: string,
-  inFlight?: EnsureSpec<Server>["inFlight"],
+  target: ServerTarget,
+  build: () => Promise<ServerWant>,
 ): Promise<EnsuredServer> {
   try {
     // found/adopted carry what get/list returned, full servers; only create returns the bare ID.
-    return (await ensureOne<Server | Pick<Server, "id">>({
+    return (await ensureOne<Server | Pick<Server, "id">, ServerWant>({
       kind: "server",
-      name: want.name,
-      recordedId,
+      name: target.name,
+      recordedId: target.recordedId,
       whenGone: "report",
       get: (id) => compute.getServer(id, { ignoreNotFound: true }),
       listByName: (name) => compute.listServers({ name: exactName(name) }),
-      create: () => createServer(compute, record, want),
-      inFlight,
+      prepare: build,
+      create: (want) => createServer(compute, record, want),
+      inFlight: target.inFlight,
     })) as EnsuredServer;
   } catch (e) {
     if (e instanceof DuplicateResourceError) record("Warning", "DuplicateServerNames", e.message);

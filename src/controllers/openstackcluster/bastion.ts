@@ -104,14 +104,14 @@ const server: Step<ClusterScope> = async (s) => {
   if (!bastionEnabled(s) || !bs || !b?.resolved) return undefined;
   const name = bastionName(s.ref.name);
   const recordedId = b.id;
-  const flavor = recordedId ? undefined : await resolveFlavor(s.os.compute, { name: bs.flavor });
   const got = await ensureServer(
     s.os.compute,
     s.record,
-    {
+    { name, recordedId, inFlight: createGuard(s.osc, name, () => s.checkpoint()) },
+    async () => ({
       name,
-      flavorId: flavor?.id ?? "",
-      imageId: b.resolved.imageID ?? "",
+      flavorId: (await resolveFlavor(s.os.compute, { name: bs.flavor })).id,
+      imageId: b.resolved?.imageID ?? "",
       portIds: (b.resources?.ports ?? []).map((p) => p.id),
       availabilityZone: spec(s).bastion?.availabilityZone,
       keyName: bs.sshKeyName || undefined,
@@ -119,9 +119,7 @@ const server: Step<ClusterScope> = async (s) => {
       tags: tags(s),
       configDrive: bs.configDrive,
       blockDevices: [],
-    },
-    recordedId,
-    createGuard(s.osc, name, () => s.checkpoint()),
+    }),
   );
   if (got.state === "gone") {
     // Unlike a machine's, a bastion has no MachineHealthCheck: one deleted out of band is made again.

@@ -4,7 +4,7 @@
 // the cloud are Pending, never a poll.
 import { Buffer } from "node:buffer";
 import type * as infra from "../../api/v1beta1/index.ts";
-import type { BlockDevice } from "../../cloud/compute/instance.ts";
+import type { BlockDevice, ServerWant } from "../../cloud/compute/instance.ts";
 import { ensureServer } from "../../cloud/compute/instance.ts";
 import { resolveFlavor, resolveImage, resolveServerGroup } from "../../cloud/compute/resolve.ts";
 import { ensureVolumes, volumesReady, volumeWants } from "../../cloud/compute/volumes.ts";
@@ -116,7 +116,6 @@ function blockDevices(sp: infra.OpenStackMachineSpec, volumeIds: Map<string, str
 export function server(reader: Reader): Step<MachineScope> {
   return named(async (s) => {
     const st = status(s);
-    const sp = spec(s);
     const name = s.osm.metadata.name ?? "";
     if (st.instanceID) {
       const found = await s.os.compute.getServer(st.instanceID, { ignoreNotFound: true });
@@ -124,30 +123,11 @@ export function server(reader: Reader): Step<MachineScope> {
       s.seen.server = found;
       return undefined;
     }
-    const resolved = st.resolved as infra.ResolvedMachineSpec;
-    const wants = volumeWants(name, sp, resolved.imageID ?? "", failureDomain(s));
-    const volumes = await ensureVolumes(s.os.blockStorage, s.record, wants);
-    volumesReady(volumes);
-    const flavorId = s.seen.flavorId ?? (await resolveFlavor(s.os.compute, { name: sp.flavor })).id;
     const got = await ensureServer(
       s.os.compute,
       s.record,
-      {
-        name,
-        flavorId,
-        imageId: resolved.imageID ?? "",
-        portIds: (st.resources?.ports ?? []).map((p) => p.id),
-        userData: await bootstrapData(reader, s),
-        availabilityZone: failureDomain(s),
-        keyName: sp.sshKeyName || undefined,
-        metadata: Object.fromEntries((sp.serverMetadata ?? []).map((m) => [m.key, m.value])),
-        tags: machineTags(s),
-        configDrive: sp.configDrive,
-        serverGroupId: resolved.serverGroupID,
-        blockDevices: blockDevices(sp, new Map(volumes.map((v, i) => [wants[i]?.device ?? "", v.id]))),
-      },
-      undefined,
-      createGuard(s.osm, name, () => s.checkpoint()),
+      { name, inFlight: createGuard(s.osm, name, () => s.checkpoint()) },
+      () => serverWant(reader, s),
     );
     if (got.state === "gone") return instanceDeleted(s);
     st.instanceID = got.resource.id;
@@ -157,6 +137,32 @@ export function server(reader: Reader): Step<MachineScope> {
     if (got.state !== "created") s.seen.server = got.resource;
     return undefined;
   }, server);
+}
+
+/** Only before a create: the volumes (all available), the flavor and the bootstrap data. */
+async function serverWant(reader: Reader, s: MachineScope): Promise<ServerWant> {
+  const st = status(s);
+  const sp = spec(s);
+  const name = s.osm.metadata.name ?? "";
+  const resolved = st.resolved as infra.ResolvedMachineSpec;
+  const wants = volumeWants(name, sp, resolved.imageID ?? "", failureDomain(s));
+  const volumes = await ensureVolumes(s.os.blockStorage, s.record, wants);
+  volumesReady(volumes);
+  const flavorId = s.seen.flavorId ?? (await resolveFlavor(s.os.compute, { name: sp.flavor })).id;
+  return {
+    name,
+    flavorId,
+    imageId: resolved.imageID ?? "",
+    portIds: (st.resources?.ports ?? []).map((p) => p.id),
+    userData: await bootstrapData(reader, s),
+    availabilityZone: failureDomain(s),
+    keyName: sp.sshKeyName || undefined,
+    metadata: Object.fromEntries((sp.serverMetadata ?? []).map((m) => [m.key, m.value])),
+    tags: machineTags(s),
+    configDrive: sp.configDrive,
+    serverGroupId: resolved.serverGroupID,
+    blockDevices: blockDevices(sp, new Map(volumes.map((v, i) => [wants[i]?.device ?? "", v.id]))),
+  };
 }
 
 /** A server deleted out of band is reported, never silently recreated (MachineHealthCheck remediates). */

@@ -82,6 +82,12 @@ describe("cloud/compute on the all-in-one", () => {
     return p.id;
   }
 
+  // A server found by name never builds its create (volumes, user data): a throwing build proves it.
+  const ensure = (w: ServerWant, recordedId?: string, build = () => Promise.resolve(w)) =>
+    ensureServer(os.compute, record, { name: w.name, recordedId }, build);
+  const neverBuilt = (): Promise<ServerWant> =>
+    Promise.reject(new Error("built a create for a server that exists"));
+
   async function want(suffix: string, extra: Partial<ServerWant> = {}): Promise<ServerWant> {
     return {
       name: name(suffix),
@@ -223,14 +229,14 @@ describe("cloud/compute on the all-in-one", () => {
     });
     sweepServers("vm");
     let n = await calls();
-    const first = await ensureServer(os.compute, record, w);
+    const first = await ensure(w);
     assert.equal(first.state, "created");
     assert.equal(await calls(), n + 2, "list by name + POST");
     const id = first.resource.id;
     assert.ok(events.some((e) => e.reason === "SuccessfulCreateServer" && e.message.includes(id)));
 
     // A reconcile that lost the ID (killed before writing status) adopts by name.
-    const again = await ensureServer(os.compute, record, w);
+    const again = await ensure(w, undefined, neverBuilt);
     assert.equal(again.state, "adopted");
     assert.deepEqual(
       (await os.compute.listServers({ name: exactName(w.name) })).map((s) => s.id),
@@ -239,14 +245,14 @@ describe("cloud/compute on the all-in-one", () => {
 
     const t0 = Date.now();
     const active = await settle("server ACTIVE", async () => {
-      const r = await ensureServer(os.compute, record, w, id);
+      const r = await ensure(w, id);
       assert.equal(r.state, "found");
       instanceState(r.resource);
       return r.resource;
     });
     console.log(`# server ACTIVE ${Date.now() - t0} ms after create`);
     n = await calls();
-    const steady = await ensureServer(os.compute, record, w, id);
+    const steady = await ensure(w, id);
     assert.equal(await calls(), n + 1, "steady state: one GET");
     assert.ok(steady.state === "found");
     assert.equal(instanceState(steady.resource), "ready");
@@ -272,7 +278,7 @@ describe("cloud/compute on the all-in-one", () => {
       n + 2,
       "gone: list by name (a twin from a lost create) + GET of the recorded ID",
     );
-    const gone = await ensureServer(os.compute, record, w, id);
+    const gone = await ensure(w, id);
     assert.deepEqual(gone, { state: "gone", id });
     assert.deepEqual(await os.compute.listServers({ name: exactName(w.name) }), [], "never recreated");
   });
@@ -286,7 +292,7 @@ describe("cloud/compute on the all-in-one", () => {
       imageRef: imageId,
       networks: "none",
     });
-    const adopted = await ensureServer(os.compute, record, w);
+    const adopted = await ensure(w, undefined, neverBuilt);
     assert.equal(adopted.state, "adopted");
     assert.equal(adopted.resource.id, lost.id);
 
@@ -297,7 +303,7 @@ describe("cloud/compute on the all-in-one", () => {
       networks: "none",
     });
     await assert.rejects(
-      ensureServer(os.compute, record, w),
+      ensure(w),
       (e: unknown) =>
         e instanceof DuplicateResourceError && e.message.includes(lost.id) && e.message.includes(twin.id),
     );
@@ -375,11 +381,11 @@ describe("cloud/compute on the all-in-one", () => {
     const eph = await admin.compute.createFlavor(flavor);
     cleanup.add("flavor eph", () => admin.compute.deleteFlavor(eph.id, { ignoreNotFound: true }));
     const w = await want("bfv", { blockDevices, availabilityZone: SEED.az, flavorId: eph.id });
-    const created = await ensureServer(os.compute, record, w);
+    const created = await ensure(w);
     assert.ok(created.state === "created");
     const t1 = Date.now();
     const active: Server = await settle("bfv ACTIVE", async () => {
-      const r = await ensureServer(os.compute, record, w, created.resource.id);
+      const r = await ensure(w, created.resource.id);
       assert.ok(r.state === "found");
       instanceState(r.resource);
       return r.resource;
@@ -434,10 +440,10 @@ describe("cloud/compute on the all-in-one", () => {
     cleanup.add("flavor huge", () => admin.compute.deleteFlavor(huge.id, { ignoreNotFound: true }));
     const w = await want("err", { flavorId: huge.id });
     sweepServers("err");
-    const created = await ensureServer(os.compute, record, w);
+    const created = await ensure(w);
     assert.ok(created.state === "created");
     const err = await settle("server ERROR", async () => {
-      const r = await ensureServer(os.compute, record, w, created.resource.id);
+      const r = await ensure(w, created.resource.id);
       assert.ok(r.state === "found");
       try {
         instanceState(r.resource);
