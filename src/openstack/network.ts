@@ -283,6 +283,20 @@ export class NetworkClient {
     this.floatingIPs = new Crud(c, resource("floatingips", "floatingip", "floating_ip"));
   }
 
+  /**
+   * Neutron's bulk create: several rules of one group in one call, all or none (a duplicate fails the lot with
+   * 409). Safe to repeat after a lost answer: a repeat meets its own rules as duplicates, never twins.
+   */
+  createSecurityGroupRules(rules: SecurityGroupRuleCreate[]): Promise<SecurityGroupRule[]> {
+    return this.#c.field("security_group_rules", {
+      method: "POST",
+      path: "security-group-rules",
+      operation: "security_group_rule_create_bulk",
+      body: { security_group_rules: rules },
+      idempotent: true,
+    });
+  }
+
   listExtensions(): Promise<Extension[]> {
     return this.#c.field("extensions", { method: "GET", path: "extensions", operation: "extension_list" });
   }

@@ -92,7 +92,10 @@ export interface RulesReconciled {
 
 /**
  * Makes the group hold exactly `wanted`, judged on the rules `group` lists (no GET): rules nobody wants are
- * deleted, manual ones included (as CAPO does), then the missing ones are created, a few at a time.
+ * deleted, manual ones included (as CAPO does), then the missing ones are created in one bulk call. Calls: one
+ * DELETE per unwanted rule, one POST for the missing ones. A bulk Neutron refuses (another reconcile made one
+ * of the rules meanwhile, or a user rule is invalid) is retried rule by rule, so the lot is made and a refusal
+ * names the rule.
  */
 export async function reconcileRules(
   nw: neutron.NetworkClient,
@@ -104,12 +107,41 @@ export async function reconcileRules(
   await eachLimited(toDelete, async (r) => {
     await nw.securityGroupRules.delete(r.id, { ignoreNotFound: true });
   });
+  return { created: await createRules(nw, record, group, toCreate), deleted: toDelete };
+}
+
+async function createRules(
+  nw: neutron.NetworkClient,
+  record: Recorder,
+  group: neutron.SecurityGroup,
+  wants: RuleWant[],
+): Promise<neutron.SecurityGroupRule[]> {
+  if (wants.length > 1)
+    try {
+      return await nw.createSecurityGroupRules(wants.map((w) => ({ security_group_id: group.id, ...w })));
+    } catch (e) {
+      if (!(e instanceof HttpError && e.status >= 400 && e.status < 500))
+        return failedRule(record, group, wants, e);
+    }
   const created: neutron.SecurityGroupRule[] = [];
-  await eachLimited(toCreate, async (w) => {
+  await eachLimited(wants, async (w) => {
     const made = await createRule(nw, record, group, w);
     if (made) created.push(made);
   });
-  return { created, deleted: toDelete };
+  return created;
+}
+
+const isDuplicate = (e: unknown): boolean =>
+  e instanceof HttpError && e.status === 409 && /already exists/i.test(e.openstackMessage);
+
+function failedRule(record: Recorder, group: neutron.SecurityGroup, wants: RuleWant[], e: unknown): never {
+  const what = wants.length === 1 ? `rule ${JSON.stringify(wants[0])}` : `${wants.length} rules`;
+  record(
+    "Warning",
+    "FailedCreateSecurityGroup",
+    `Failed to create ${what} in security group ${group.name}: ${message(e)}`,
+  );
+  throw e;
 }
 
 // A rule that already exists is what we wanted: another reconcile made it after `group` was read. Any other
@@ -123,14 +155,8 @@ async function createRule(
   try {
     return await nw.securityGroupRules.create({ security_group_id: group.id, ...w });
   } catch (e) {
-    if (e instanceof HttpError && e.status === 409 && /already exists/i.test(e.openstackMessage))
-      return undefined;
-    record(
-      "Warning",
-      "FailedCreateSecurityGroup",
-      `Failed to create rule ${JSON.stringify(w)} in security group ${group.name}: ${message(e)}`,
-    );
-    throw e;
+    if (isDuplicate(e)) return undefined;
+    return failedRule(record, group, [w], e);
   }
 }
 

@@ -194,11 +194,36 @@ describe("managed security groups", () => {
     assert.deepEqual(counts.worker, { created: 0, deleted: 1 });
     assert.deepEqual(counts.controlplane, { created: 0, deleted: 0 });
     assert.equal((await calls()) - before, 2);
-    // 26 by the first reconcile, 2 by this test: none by the reconcile (no 409 either).
-    assert.equal(await calls("security_group_rule_create"), 26 + 2);
+    // The first reconcile made 26 rules in two bulk calls and one single (the bastion's one rule); this test
+    // made 2; the reconcile none (no 409 either).
+    assert.equal(await calls("security_group_rule_create_bulk"), 2);
+    assert.equal(await calls("security_group_rule_create"), 1 + 2);
     const worker = (await nw.securityGroups.get(groups.worker.id)).security_group_rules;
     assert.ok(!worker.some((r) => r.id === manual.id));
     assert.deepEqual((await held()).controlplane, keys(desiredRules(input("controlplane"))));
+  });
+
+  it("a bulk create refused for a rule made meanwhile falls back to one rule at a time", async () => {
+    const wanted = desiredRules(input("worker"));
+    const [a, b] = groups.worker.security_group_rules.filter((r) => r.direction === "ingress");
+    await Promise.all([a!, b!].map((r) => nw.securityGroupRules.delete(r.id)));
+    // What a reconcile read before another one re-made `a`: both missing.
+    const stale = await nw.securityGroups.get(groups.worker.id);
+    await nw.securityGroupRules.create({
+      security_group_id: a!.security_group_id,
+      direction: a!.direction,
+      ethertype: a!.ethertype,
+      protocol: a!.protocol,
+      port_range_min: a!.port_range_min,
+      port_range_max: a!.port_range_max,
+      remote_ip_prefix: a!.remote_ip_prefix,
+      remote_group_id: a!.remote_group_id,
+    });
+    const before = await calls("security_group_rule_create");
+    const r = await reconcileRules(nw, record, stale, wanted);
+    assert.deepEqual(r.created.map(ruleKey), [ruleKey(b!)], "the missing one is made, the re-made one left");
+    assert.equal((await calls("security_group_rule_create")) - before, 2, "one per rule after the 409");
+    assert.deepEqual((await held()).worker, keys(wanted));
   });
 
   it("tags are made equal to the wanted ones again", async () => {
