@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { leaderElectionNamespace, metricsAddress, parseManagerArgs } from "./manager.ts";
-import { discardLogger } from "../runtime/log.ts";
+import { metricsListeners } from "./diagnostics.ts";
+import { leaderElectionNamespace, parseManagerArgs } from "./manager.ts";
 
 test("CAPO's defaults", () => {
   const c = parseManagerArgs([]);
@@ -41,9 +41,7 @@ test("the deployment's arguments parse", () => {
   assert.equal(c.leaderElect, true);
   assert.equal(c.verbosity, 2);
   assert.deepEqual(c.featureGates, { PriorityQueue: true, AutoScaleFromZero: true });
-  assert.equal(metricsAddress(c, discardLogger), "127.0.0.1:8080");
-  assert.equal(metricsAddress(parseManagerArgs([]), discardLogger), "");
-  assert.equal(metricsAddress(parseManagerArgs(["--metrics-bind-addr=:8080"]), discardLogger), ":8080");
+  assert.deepEqual(metricsListeners(c), { metricsAddr: "127.0.0.1:8080" });
 });
 
 test("invalid combinations are rejected", () => {

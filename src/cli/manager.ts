@@ -13,7 +13,8 @@ import { SessionRegistry } from "../openstack/session.ts";
 import { version } from "./version.ts";
 import type { FlagDef } from "./flags.ts";
 import { parseFlags, usage } from "./flags.ts";
-import { openSSLCiphers, tlsMinVersion } from "./tls.ts";
+import { metricsListeners } from "./diagnostics.ts";
+import { openSSLCiphers, serverTLS, tlsMinVersion } from "./tls.ts";
 
 export const LEADER_ELECTION_ID = "controller-leader-election-capo";
 
@@ -327,18 +328,6 @@ export function leaderElectionNamespace(env: NodeJS.ProcessEnv = process.env): s
   );
 }
 
-/** The plain-HTTP metrics address, if any: --metrics-bind-addr, or --diagnostics-address when insecure. */
-export function metricsAddress(cfg: ManagerConfig, log: Logger): string {
-  if (cfg.metricsBindAddr !== "") return cfg.metricsBindAddr;
-  if (cfg.insecureDiagnostics) return cfg.diagnosticsAddress;
-  if (cfg.diagnosticsAddress !== "" && cfg.diagnosticsAddress !== "0")
-    log.info(
-      "Secure diagnostics serving (authn/authz) is not implemented; metrics are not served. Use --insecure-diagnostics or --metrics-bind-addr",
-      { diagnosticsAddress: cfg.diagnosticsAddress },
-    );
-  return "";
-}
-
 export interface RunOptions {
   /** The controllers, given the OpenStack scopes (one session per credential) they share. */
   registrations: (scopes: Scopes) => ControllerRegistration[];
@@ -373,7 +362,7 @@ export function buildManager(
     burst: cfg.kubeApiBurst,
     userAgent: "capo-ts-manager",
     healthAddr: cfg.healthAddr,
-    metricsAddr: metricsAddress(cfg, log),
+    ...metricsListeners(cfg),
     registry,
     log,
     leaderElection: cfg.leaderElect
@@ -465,12 +454,10 @@ export async function runManager(cfg: ManagerConfig, opts: RunOptions): Promise<
  * of them), started before the controllers as controller-runtime starts them. Fails without a certificate.
  */
 function serveWebhooks(cfg: ManagerConfig, log: Logger): Promise<WebhookServer> {
-  const ciphers = openSSLCiphers(cfg.tlsCipherSuites);
   return startWebhooks({
     port: cfg.webhookPort,
     certDir: cfg.webhookCertDir,
-    minVersion: tlsMinVersion(cfg.tlsMinVersion),
-    ...(ciphers === undefined ? {} : { ciphers }),
+    ...serverTLS(cfg.tlsMinVersion, cfg.tlsCipherSuites),
     logger: log.child({ component: "webhooks" }),
   });
 }

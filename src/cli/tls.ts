@@ -69,3 +69,12 @@ export function openSSLCiphers(goNames: readonly string[]): string | undefined {
   }
   return [...tls12, ...tls13Suites].join(":");
 }
+
+/** Node's server TLS options for the two flags, as the webhook and secure metrics servers take them. */
+export function serverTLS(
+  minVersionFlag: string,
+  cipherSuiteFlags: readonly string[],
+): { minVersion: "TLSv1.2" | "TLSv1.3"; ciphers?: string } {
+  const ciphers = openSSLCiphers(cipherSuiteFlags);
+  return { minVersion: tlsMinVersion(minVersionFlag), ...(ciphers === undefined ? {} : { ciphers }) };
+}

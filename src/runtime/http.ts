@@ -1,6 +1,8 @@
-// The probe and metrics listeners (/healthz, /readyz; /metrics), plain HTTP like controller-runtime's.
+// The probe and metrics listeners (/healthz, /readyz; /metrics), plain HTTP like controller-runtime's
+// (its secure metrics listener is in secure-metrics.ts).
 import { createServer } from "node:http";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 
@@ -19,18 +21,18 @@ export function parseAddr(addr: string): { host: string | undefined; port: numbe
 }
 
 export interface Listener {
-  server: Server;
+  server: Server | HttpsServer;
   port: number;
   close(): Promise<void>;
 }
 
-async function listen(
-  addr: string,
-  handler: Parameters<typeof createServer>[1],
-): Promise<Listener | undefined> {
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Binds `addr` with the server `make` builds; undefined, and nothing built, when `addr` disables it. */
+export async function listen(addr: string, make: () => Server | HttpsServer): Promise<Listener | undefined> {
   const a = parseAddr(addr);
   if (!a) return undefined;
-  const server = createServer(handler);
+  const server = make();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(a.port, a.host, () => {
@@ -56,7 +58,11 @@ export function serveProbes(
   healthz: Map<string, Check>,
   readyz: Map<string, Check>,
 ): Promise<Listener | undefined> {
-  return listen(addr, (req, res) => {
+  return listen(addr, () => createServer(probes(healthz, readyz)));
+}
+
+function probes(healthz: Map<string, Check>, readyz: Map<string, Check>): Handler {
+  return (req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     const checks = url.pathname === "/healthz" ? healthz : url.pathname === "/readyz" ? readyz : undefined;
     if (!checks) {
@@ -78,11 +84,12 @@ export function serveProbes(
           : "failed\n";
       res.writeHead(ok ? 200 : 500, { "content-type": "text/plain; charset=utf-8" }).end(body);
     })();
-  });
+  };
 }
 
-export function serveMetrics(addr: string, registry: Registry): Promise<Listener | undefined> {
-  return listen(addr, (req, res) => {
+/** /metrics in Prometheus' text format; every other path is 404. */
+export function metricsHandler(registry: Registry): Handler {
+  return (req, res) => {
     if (new URL(req.url ?? "/", "http://x").pathname !== "/metrics") {
       res.writeHead(404).end("not found\n");
       return;
@@ -91,5 +98,9 @@ export function serveMetrics(addr: string, registry: Registry): Promise<Listener
       (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
       (e: unknown) => res.writeHead(500).end(String(e)),
     );
-  });
+  };
+}
+
+export function serveMetrics(addr: string, registry: Registry): Promise<Listener | undefined> {
+  return listen(addr, () => createServer(metricsHandler(registry)));
 }

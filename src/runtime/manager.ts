@@ -11,6 +11,7 @@ import type { ControllerOptions } from "./controller.ts";
 import { Controller } from "./controller.ts";
 import type { EventRecorder } from "./events.ts";
 import { EventBroadcaster } from "./events.ts";
+import { DelegatedAuth } from "./delegated-auth.ts";
 import type { Check, Listener } from "./http.ts";
 import { serveMetrics, serveProbes } from "./http.ts";
 import { KubeClient } from "./kube.ts";
@@ -18,6 +19,8 @@ import { LeaderElector } from "./leaderelection.ts";
 import type { Logger } from "./log.ts";
 import { discardLogger } from "./log.ts";
 import { RuntimeMetrics } from "./metrics.ts";
+import type { ServerTLS } from "./secure-metrics.ts";
+import { serveSecureMetrics } from "./secure-metrics.ts";
 
 export interface LeaderElectionConfig {
   /** Lease name (CAPO: controller-leader-election-capo). */
@@ -40,8 +43,11 @@ export interface ManagerOptions {
   leaderElection?: LeaderElectionConfig;
   /** Probe listener, e.g. ":9440"; "" or "0" disables. */
   healthAddr?: string;
-  /** Metrics listener; "" or "0" disables. */
+  /** Plain-HTTP metrics listener; "" or "0" disables. */
   metricsAddr?: string;
+  /** HTTPS metrics listener for callers that the apiserver authenticates and authorizes; "" or "0" disables. */
+  secureMetricsAddr?: string;
+  secureMetricsTLS?: ServerTLS;
   /** The registry /metrics serves; pass one to share it with other clients (e.g. OpenStack). */
   registry?: Registry;
   log?: Logger;
@@ -73,7 +79,7 @@ export class Manager {
   readonly #readyz = new Map<string, Check>([["ping", () => true]]);
   #elector: LeaderElector | undefined;
   #leading = false;
-  #listeners: Listener[] = [];
+  #listeners: Partial<Record<"health" | "metrics" | "secureMetrics", Listener | undefined>> = {};
 
   constructor(opts: ManagerOptions) {
     this.#opts = opts;
@@ -106,9 +112,9 @@ export class Manager {
   }
 
   /** Listening ports by name, once started (port 0 in an address picks a free one). */
-  get ports(): { health?: number; metrics?: number } {
-    const [health, metrics] = [this.#listeners[0]?.port, this.#listeners[1]?.port];
-    return { health, metrics };
+  get ports(): { health?: number; metrics?: number; secureMetrics?: number } {
+    const { health, metrics, secureMetrics } = this.#listeners;
+    return { health: health?.port, metrics: metrics?.port, secureMetrics: secureMetrics?.port };
   }
 
   addHealthzCheck(name: string, check: Check): void {
@@ -144,14 +150,8 @@ export class Manager {
    * controller-runtime exits then.
    */
   async start(stop: AbortSignal): Promise<void> {
-    const healthAddr = this.#opts.healthAddr ?? "";
-    const metricsAddr = this.#opts.metricsAddr ?? "";
-    const health = await serveProbes(healthAddr, this.#healthz, this.#readyz);
-    const metrics = await serveMetrics(metricsAddr, this.metrics.registry);
-    this.#listeners = [health, metrics].filter((l): l is Listener => l !== undefined);
-    if (health) this.log.info("Serving probes", { port: health.port });
-    if (metrics) this.log.info("Serving metrics", { port: metrics.port });
     try {
+      await this.#listen();
       const le = this.#opts.leaderElection;
       if (!le) {
         await this.#lead(stop);
@@ -178,9 +178,32 @@ export class Manager {
       });
       await this.#elector.run(stop, (signal) => this.#lead(signal));
     } finally {
-      await Promise.all(this.#listeners.map((l) => l.close()));
-      this.#listeners = [];
+      const { health, metrics, secureMetrics } = this.#listeners;
+      const open = [health, metrics, secureMetrics].filter((l) => l !== undefined);
+      await Promise.all(open.map((l) => l.close()));
+      this.#listeners = {};
     }
+  }
+
+  /** Probes and metrics are served by every replica, leading or not, as controller-runtime serves them. */
+  async #listen(): Promise<void> {
+    const registry = this.metrics.registry;
+    this.#listeners.health = await serveProbes(this.#opts.healthAddr ?? "", this.#healthz, this.#readyz);
+    this.#listeners.metrics = await serveMetrics(this.#opts.metricsAddr ?? "", registry);
+    // Reviews get their own client: reconcilers using up --kube-api-qps must not fail a scrape.
+    const reviews = new KubeClient(this.#opts.kubeConfig, {
+      userAgent: this.#opts.userAgent,
+      clock: this.#clock,
+    });
+    this.#listeners.secureMetrics = await serveSecureMetrics(this.#opts.secureMetricsAddr ?? "", registry, {
+      auth: new DelegatedAuth(reviews, { clock: this.#clock }),
+      tls: this.#opts.secureMetricsTLS,
+      log: this.log.child({ component: "metrics" }),
+    });
+    const { health, metrics, secureMetrics } = this.#listeners;
+    if (health) this.log.info("Serving probes", { port: health.port });
+    if (metrics) this.log.info("Serving metrics", { port: metrics.port });
+    if (secureMetrics) this.log.info("Serving secure metrics", { port: secureMetrics.port });
   }
 
   async #lead(stop: AbortSignal): Promise<void> {

@@ -39,6 +39,7 @@ class Replica {
         `--kubeconfig=${kubeconfig}`,
         "--health-addr=127.0.0.1:0",
         "--metrics-bind-addr=127.0.0.1:0",
+        "--diagnostics-address=0",
         "--webhook-port=0",
         `--webhook-cert-dir=${webhookCerts.certDir}`,
         "--v=4",

@@ -96,6 +96,7 @@ describe("capo-ts manager webhooks on a real apiserver", () => {
       `--kubeconfig=${env.kubeconfigPath}`,
       "--leader-elect",
       "--health-addr=127.0.0.1:0",
+      "--diagnostics-address=0",
       "--webhook-port=0",
       `--webhook-cert-dir=${certs.certDir}`,
       "--tls-min-version=VersionTLS13",
@@ -171,6 +172,7 @@ describe("capo-ts manager webhooks on a real apiserver", () => {
     const failing = new ManagerProcess([
       `--kubeconfig=${env.kubeconfigPath}`,
       "--health-addr=0",
+      "--diagnostics-address=0",
       "--webhook-port=0",
       `--webhook-cert-dir=${certDir}`,
     ]);
