@@ -52,7 +52,7 @@ const launchLoadBalancerDelete: Step<ClusterScope> = async (s) => {
     });
   } catch (e) {
     if (!(e instanceof Pending)) throw e;
-    s.seen.loadBalancerPending = e;
+    s.seen.loadBalancerDeleting = e;
     return undefined;
   }
   delete status(s).apiServerLoadBalancer;
@@ -60,7 +60,7 @@ const launchLoadBalancerDelete: Step<ClusterScope> = async (s) => {
 };
 
 const loadBalancerGone: Step<ClusterScope> = (s) => {
-  if (s.seen.loadBalancerPending) throw s.seen.loadBalancerPending;
+  if (s.seen.loadBalancerDeleting) throw s.seen.loadBalancerDeleting;
   return Promise.resolve(undefined);
 };
 

@@ -15,6 +15,7 @@ import {
 } from "../../cloud/loadbalancer/api-loadbalancer.ts";
 import { associateFloatingIP, ensureFloatingIP } from "../../cloud/networking/floating-ip.ts";
 import { resolveNetworkParam, resolveSubnetParam } from "../../cloud/networking/resolve.ts";
+import { isTrue } from "../../runtime/conditions.ts";
 import type { Step } from "../shared/steps.ts";
 import type { ClusterScope } from "./scope.ts";
 import { Conditions, conditionGroup, spec, status } from "./scope.ts";
@@ -146,9 +147,12 @@ const listeners: Step<ClusterScope> = async (s) => {
   const lbStatus = status(s).apiServerLoadBalancer;
   if (!lbEnabled(sp) || !lb || !lbStatus) return undefined;
   const want = await listenersWant(s);
-  // The LB lists its listeners and pools: with one of each per port and allowed CIDRs as last applied, the
-  // steady state needs no further call.
-  const complete = lb.listeners.length === want.ports.length && lb.pools.length === want.ports.length;
+  // The LB lists its listeners and pools but not their monitors: once the endpoint was Ready (every monitor
+  // made), one listener and pool per port and allowed CIDRs as last applied need no further call.
+  const complete =
+    isTrue(s.osc, Conditions.endpoint.type) &&
+    lb.listeners.length === want.ports.length &&
+    lb.pools.length === want.ports.length;
   if (complete && sameList(lbStatus.allowedCIDRs, want.allowedCIDRs)) return undefined;
   await ensureListenersPoolsMonitors(s.os.loadBalancer, s.record, {
     lb,
@@ -161,11 +165,15 @@ const listeners: Step<ClusterScope> = async (s) => {
   return undefined;
 };
 
-/** The LB's floating IP: address checkpointed first, associated with the VIP port second. */
+/**
+ * The LB's floating IP: address checkpointed first, associated with the VIP port second, then the endpoint.
+ * Octavia makes the VIP port when it accepts the create, so this runs while the LB is still PENDING_CREATE
+ * (one of ours in ERROR never gets here: its launch fails).
+ */
 const loadBalancerFloatingIP: Step<ClusterScope> = async (s) => {
   const sp = spec(s);
   const st = status(s);
-  const lb = s.seen.loadBalancer;
+  const lb = s.seen.loadBalancer ?? s.seen.loadBalancerPending?.loadBalancer;
   const lbStatus = st.apiServerLoadBalancer;
   if (!lbEnabled(sp) || !apiFloatingIPEnabled(s) || !lb || !lbStatus) return undefined;
   // The endpoint is written only after the association, so a written endpoint means it was done.
@@ -188,6 +196,7 @@ const loadBalancerFloatingIP: Step<ClusterScope> = async (s) => {
   lbStatus.ip = fip.floating_ip_address;
   await s.checkpoint();
   await associateFloatingIP(s.os.network, s.record, fip, lb.vip_port_id);
+  sp.controlPlaneEndpoint = { host: fip.floating_ip_address, port: apiServerPort(sp) };
   return undefined;
 };
 
@@ -217,14 +226,17 @@ const controlPlaneEndpoint: Step<ClusterScope> = (s) => {
   return Promise.resolve(undefined);
 };
 
-const [launch, ...rest] = conditionGroup(Conditions.endpoint, [
+const [launch, floatingIP, ...rest] = conditionGroup(Conditions.endpoint, [
   launchLoadBalancer,
+  loadBalancerFloatingIP,
   loadBalancerActive,
   listeners,
-  loadBalancerFloatingIP,
   endpointFloatingIP,
   controlPlaneEndpoint,
 ]);
-/** Runs right after the router exists, so its IPs can go into the listeners' allowed CIDRs. */
-export const launchLoadBalancerStep = launch as Step<ClusterScope>;
+/**
+ * [launch, floating IP]: the load balancer starts as soon as its subnet exists, and its floating IP follows
+ * the router interfaces; Octavia makes the LB ACTIVE meanwhile.
+ */
+export const loadBalancerSteps = [launch, floatingIP] as [Step<ClusterScope>, Step<ClusterScope>];
 export const endpointSteps: Step<ClusterScope>[] = rest;

@@ -148,7 +148,7 @@ export const networkSteps: Step<ClusterScope>[] = conditionGroup(Conditions.netw
   existingNetwork,
 ]);
 
-/** [router, interfaces]: the reconciler starts the load balancer between the two. */
+/** [router, interfaces]: the reconciler puts the load balancer's floating IP right after the interfaces. */
 export const routerSteps = conditionGroup(Conditions.router, [router, routerInterfaces]) as [
   Step<ClusterScope>,
   Step<ClusterScope>,

@@ -18,7 +18,7 @@ import type { Step } from "../shared/steps.ts";
 import { named, runSteps, withPatch } from "../shared/steps.ts";
 import { bastionSteps } from "./bastion.ts";
 import { CLUSTER_FINALIZER, deleteSteps } from "./delete.ts";
-import { endpointSteps, launchLoadBalancerStep } from "./endpoint.ts";
+import { endpointSteps, loadBalancerSteps } from "./endpoint.ts";
 import { networkSteps, routerSteps } from "./network.ts";
 import type { ClusterScope, OpenStackCluster } from "./scope.ts";
 import { Conditions, READY_PARTS, spec, status } from "./scope.ts";
@@ -50,12 +50,15 @@ const ready: Step<ClusterScope> = (s) => {
 };
 
 const [router, routerInterfaces] = routerSteps;
+const [launchLoadBalancer, loadBalancerFloatingIP] = loadBalancerSteps;
+// Octavia's seconds to make the load balancer ACTIVE overlap the router, its floating IP and the groups.
 const normalSteps: Step<ClusterScope>[] = [
   finalizer,
   ...networkSteps,
+  launchLoadBalancer,
   router,
-  launchLoadBalancerStep,
   routerInterfaces,
+  loadBalancerFloatingIP,
   ...securityGroupSteps,
   ...endpointSteps,
   failureDomainsStep,

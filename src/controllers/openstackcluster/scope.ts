@@ -4,7 +4,9 @@
 // failure anywhere in it is classified once (src/controllers/shared/classify.ts).
 import type * as infra from "../../api/v1beta1/index.ts";
 import type { Live } from "../../api/common/object.ts";
+import type { LoadBalancerPending } from "../../cloud/loadbalancer/api-loadbalancer.ts";
 import type { ClusterRef, SecurityGroupRole } from "../../cloud/names.ts";
+import type { Pending } from "../../cloud/errors.ts";
 import type { Recorder } from "../../cloud/recorder.ts";
 import type { OpenStackClient } from "../../openstack/client.ts";
 import type * as neutron from "../../openstack/network.ts";
@@ -31,7 +33,9 @@ export interface ClusterScope extends Checkpointed {
     securityGroups?: Map<SecurityGroupRole, neutron.SecurityGroup>;
     loadBalancer?: octavia.LoadBalancer;
     /** The load balancer is not ACTIVE yet: a later step waits for it (requeues). */
-    loadBalancerPending?: Error;
+    loadBalancerPending?: LoadBalancerPending;
+    /** On delete: the load balancer is still going; the network step waits for it. */
+    loadBalancerDeleting?: Pending;
     /** Invalid allowed CIDRs were reported (once per reconcile). */
     cidrsWarned?: boolean;
   };

@@ -323,9 +323,21 @@ describe("OpenStackCluster scenarios", { concurrency: 4, timeout: 900_000 }, () 
         assert.deepEqual(await clusterFloatingIPs(e, name), []);
         assert.deepEqual(endpointOf(osc), { host: lb.vip_address, port: 6443 });
         const listeners = await e.os.loadBalancer.listeners.list({ loadbalancer_id: lb.id });
+        const only = `${loadBalancerName(ref(name))}-6443`;
         assert.deepEqual(
           listeners.map((l) => l.name),
-          [`${loadBalancerName(ref(name))}-6443`],
+          [only],
+        );
+        // With no allowed CIDRs the listener and pool alone once looked complete: the monitor must be there.
+        const pools = await e.os.loadBalancer.pools.list({ loadbalancer_id: lb.id });
+        assert.deepEqual(
+          pools.map((p) => p.name),
+          [only],
+        );
+        const monitors = await e.os.loadBalancer.healthMonitors.list({ pool_id: pools[0]?.id ?? "" });
+        assert.deepEqual(
+          monitors.map((m) => [m.name, m.type]),
+          [[only, "TCP"]],
         );
         assertConditionsTrue(osc, CLUSTER_CONDITIONS);
       },
