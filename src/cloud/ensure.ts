@@ -82,3 +82,14 @@ export async function deleteOwned<T extends { id: string }>(d: {
   for (const id of ids) if (await d.delete(id)) n++;
   return n;
 }
+
+/**
+ * Every promise settled before this settles, so nothing is still creating behind the caller's back; then the
+ * values in order, or the first failure.
+ */
+export async function settleAll<T>(work: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((x) => x.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((x) => (x as PromiseFulfilledResult<T>).value);
+}

@@ -3,7 +3,7 @@
 // made. Created concurrently (CAPO #2431 made them one by one); the server waits until all are available.
 import type * as infra from "../../api/v1beta1/index.ts";
 import type { BlockStorageClient, Volume, VolumeCreate } from "../../openstack/blockstorage.ts";
-import { ensureOne, resourceOf } from "../ensure.ts";
+import { ensureOne, resourceOf, settleAll } from "../ensure.ts";
 import { Pending, UserError, parseOpenStackTime } from "../errors.ts";
 import {
   blockDeviceDescription,
@@ -116,20 +116,14 @@ async function createVolume(bs: BlockStorageClient, record: Recorder, want: Volu
   }
 }
 
-/**
- * All wants at once; the volumes in the order of `wants`. Waits for every call to settle before failing, so
- * nothing is still creating behind the caller's back; the first failure is thrown.
- */
+/** All wants at once; the volumes in the order of `wants` (settleAll: no create left behind a failure). */
 export async function ensureVolumes(
   bs: BlockStorageClient,
   record: Recorder,
   wants: VolumeWant[],
   recordedIds: (string | undefined)[] = [],
 ): Promise<Volume[]> {
-  const settled = await Promise.allSettled(wants.map((w, i) => ensureVolume(bs, record, w, recordedIds[i])));
-  const failed = settled.find((s) => s.status === "rejected");
-  if (failed) throw failed.reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<Volume>).value);
+  return settleAll(wants.map((w, i) => ensureVolume(bs, record, w, recordedIds[i])));
 }
 
 /** Minutes a volume may take to become available: CAPO's CLUSTER_API_OPENSTACK_INSTANCE_CREATE_TIMEOUT. */

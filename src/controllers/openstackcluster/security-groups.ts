@@ -9,6 +9,7 @@ import {
   listClusterSecurityGroups,
   reconcileRules,
 } from "../../cloud/networking/security-groups.ts";
+import { settleAll } from "../../cloud/ensure.ts";
 import { desiredRules } from "../../cloud/networking/sg-rules.ts";
 import type { Step } from "../shared/steps.ts";
 import type { ClusterScope } from "./scope.ts";
@@ -62,9 +63,11 @@ const groups: Step<ClusterScope> = async (s) => {
 const rules: Step<ClusterScope> = async (s) => {
   const byRole = s.seen.securityGroups;
   const sp = spec(s);
-  if (!sp.managedSecurityGroups || !byRole) return undefined;
+  const managed = sp.managedSecurityGroups;
+  if (!managed || !byRole) return undefined;
   const id = (r: SecurityGroupRole): string => byRole.get(r)?.id ?? "";
-  for (const [role, group] of byRole) {
+  // Rules are found by what they are, not recorded: the groups' rules can be made at once.
+  const each = [...byRole].map(([role, group]) => {
     const want = desiredRules({
       role,
       groupIds: {
@@ -73,13 +76,14 @@ const rules: Step<ClusterScope> = async (s) => {
         bastion: byRole.get("bastion")?.id,
       },
       bastionEnabled: bastionEnabled(s),
-      allowAllInClusterTraffic: sp.managedSecurityGroups.allowAllInClusterTraffic,
+      allowAllInClusterTraffic: managed.allowAllInClusterTraffic,
       clusterSubnetCIDRs: (status(s).network?.subnets ?? []).map((x) => x.cidr),
       additionalPorts: sp.apiServerLoadBalancer?.additionalPorts ?? [],
-      userRules: sp.managedSecurityGroups.allNodesSecurityGroupRules ?? [],
+      userRules: managed.allNodesSecurityGroupRules ?? [],
     });
-    await reconcileRules(s.os.network, s.record, group, want);
-  }
+    return reconcileRules(s.os.network, s.record, group, want);
+  });
+  await settleAll(each);
   return undefined;
 };
 
