@@ -1,0 +1,24 @@
+// `npm run release [-- --image <ref>]`: writes the clusterctl release artifacts into out/, and the
+// repository's metadata.yaml (clusterctl reads it from a provider's source tree too).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { defaultImage, renderComponents } from "./components.ts";
+import { renderMetadata } from "./metadata.ts";
+
+export const root = new URL("../..", import.meta.url).pathname;
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { image: { type: "string", default: defaultImage } } });
+  const out = join(root, "out");
+  mkdirSync(out, { recursive: true });
+  const files = {
+    [join(out, "infrastructure-components.yaml")]: renderComponents(values.image),
+    [join(out, "metadata.yaml")]: renderMetadata(),
+    [join(root, "metadata.yaml")]: renderMetadata(),
+  };
+  for (const [path, text] of Object.entries(files)) {
+    writeFileSync(path, text);
+    process.stdout.write(`wrote ${path}\n`);
+  }
+}
