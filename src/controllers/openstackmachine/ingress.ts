@@ -89,7 +89,9 @@ export const ingress: Step<MachineScope> = async (s) => {
  * address survives for the next control plane machine (CAPO deletes it; the cluster delete frees it). */
 export async function releaseIngress(s: MachineScope): Promise<void> {
   const oscSpec = s.osc.spec;
-  if (!isControlPlane(s) || !oscSpec) return;
+  // The ingress condition marks a machine that took API traffic, also when its Machine (and role) is gone.
+  const served = isControlPlane(s) || getCondition(s.osm, MachineConditions.ingress) !== undefined;
+  if (!served || !oscSpec) return;
   if (lbEnabled(oscSpec)) {
     const lb = s.osc.status?.apiServerLoadBalancer;
     await deleteMembers(s.os.loadBalancer, s.record, {

@@ -70,7 +70,11 @@ interface Found {
 async function find(reader: Reader, namespace: string, name: string): Promise<Found | undefined> {
   const osm = await reader.get<OpenStackMachine>(OpenStackMachines, namespace, name);
   if (!osm) return undefined;
-  const machine = await ownerMachine(reader, osm);
+  // A Machine deleted before its OpenStackMachine (its finalizer forced off) must not leave this one stuck
+  // (CAPO waits for an owner forever): a delete goes on with what the OpenStackMachine's labels tell.
+  const machine =
+    (await ownerMachine(reader, osm)) ??
+    (osm.metadata.deletionTimestamp ? { metadata: { labels: osm.metadata.labels ?? {} } } : undefined);
   if (!machine) return undefined;
   const clusterName =
     machine.metadata.labels?.[CLUSTER_NAME_LABEL] ??

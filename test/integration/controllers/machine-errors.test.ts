@@ -12,7 +12,7 @@ import type { OpenStackClient } from "../../../src/openstack/client.ts";
 import { COMPUTE } from "../../../src/openstack/compute.ts";
 import { ServiceClient } from "../../../src/openstack/rest.ts";
 import { IDENTITY } from "../../../src/openstack/session.ts";
-import { OpenStackMachines, Secrets } from "../../../src/runtime/resources.ts";
+import { Machines, OpenStackMachines, Secrets } from "../../../src/runtime/resources.ts";
 import { inventory, purge } from "../../env/sweep.ts";
 import { credentialFromClouds } from "../../../src/openstack/clouds.ts";
 import { CLOUDS_YAML, Cleanup, newClient } from "../openstack/env.ts";
@@ -186,6 +186,26 @@ it(
     }
     assert.deepEqual(await m.os.compute.listServers({ name: exactName(name) }), []);
     assert.equal(condition(await m.osm(name), "InstanceReady")?.reason, "InstanceDeleted");
+  },
+);
+
+it(
+  "a Machine deleted before its OpenStackMachine: the delete still goes through and leaves nothing",
+  { timeout: 480_000 },
+  async () => {
+    const name = nameOf("orphan");
+    await m.machine(c, name, { ...BASE_MACHINE });
+    const ready = await m.waitReady(name);
+    const { instanceID, resources } = ready.status as {
+      instanceID: string;
+      resources: { ports: { id: string }[] };
+    };
+    // The Machine's finalizer forced off: the OpenStackMachine's owner is gone (CAPO then waits forever).
+    await m.fx.deleteAndWaitGone(Machines, NS, name, 60_000);
+    await m.fx.deleteAndWaitGone(OpenStackMachines, NS, name, 240_000);
+    assert.equal(await m.os.compute.getServer(instanceID, { ignoreNotFound: true }), undefined);
+    for (const p of resources.ports)
+      assert.equal(await m.os.network.ports.get(p.id, { ignoreNotFound: true }), undefined, `port ${p.id}`);
   },
 );
 
