@@ -15,7 +15,7 @@ import { CLUSTER_NAME_LABEL } from "../../runtime/predicates.ts";
 import type { Reader } from "../../runtime/cache.ts";
 import { removeFinalizer } from "../../runtime/patch.ts";
 import type { Step } from "../shared/steps.ts";
-import { named } from "../shared/steps.ts";
+import { named, together } from "../shared/steps.ts";
 import { deleteBastion } from "./bastion.ts";
 import { lbEnabled } from "./endpoint.ts";
 import type { ClusterScope } from "./scope.ts";
@@ -124,7 +124,7 @@ export const deleteSteps = (reader: Reader): Step<ClusterScope>[] => [
   floatingIPs,
   router,
   loadBalancerGone,
-  network,
-  securityGroups,
+  // A group still held by a leftover cluster port is Pending until the network step has deleted that port.
+  together(network, securityGroups),
   finalizer,
 ];

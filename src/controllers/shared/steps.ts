@@ -7,6 +7,7 @@ import type { KubeClient } from "../../runtime/kube.ts";
 import type { KubeObject, Resource } from "../../runtime/object.ts";
 import type { Logger } from "../../runtime/log.ts";
 import { PatchHelper } from "../../runtime/patch.ts";
+import { settleAll } from "../../cloud/ensure.ts";
 
 /** undefined: go on with the next step; a Result: stop here and requeue as it says. */
 export type Step<S> = (s: S) => Promise<Result | undefined>;
@@ -29,6 +30,15 @@ export async function runSteps<S extends Checkpointed>(
     if (stop) return stop;
   }
   return undefined;
+}
+
+/**
+ * Steps that need nothing of each other, run at once (their checkpoints interleave, each writing its own
+ * status); once all settled, the first failure, else the sooner requeue of those that stop.
+ */
+export function together<S>(...steps: Step<S>[]): Step<S> {
+  const run: Step<S> = async (s) => (await settleAll(steps.map((step) => step(s)))).reduce(sooner, undefined);
+  return named(run, { name: steps.map((step) => step.name).join("+") });
 }
 
 /** A wrapper keeps the wrapped step's name (or a made step gets one), for the step log. */
