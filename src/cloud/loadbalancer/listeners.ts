@@ -6,7 +6,7 @@ import type { LoadBalancerClient } from "../../openstack/loadbalancer.ts";
 import { HttpError } from "../../openstack/errors.ts";
 import { listenerName, monitorName, poolName } from "../names.ts";
 import type { Recorder } from "../recorder.ts";
-import { byName, changeMaker, errorText, statusTreeOf } from "./tree.ts";
+import { byName, changeMaker, errorText, exclusively, statusTreeOf } from "./tree.ts";
 
 export interface ListenersWant {
   /** The ACTIVE load balancer ensureLoadBalancer returned. */
@@ -33,6 +33,10 @@ export async function ensureListenersPoolsMonitors(
   record: Recorder,
   want: ListenersWant,
 ): Promise<void> {
+  return exclusively(want.lb, () => ensureChildren(lb, record, want));
+}
+
+async function ensureChildren(lb: LoadBalancerClient, record: Recorder, want: ListenersWant): Promise<void> {
   const tree = await statusTreeOf(lb, want.lb);
   const cidrs = want.allowedCIDRs;
   const trusted =

@@ -7,7 +7,7 @@ import type { LoadBalancerClient } from "../../openstack/loadbalancer.ts";
 import { Pending } from "../errors.ts";
 import { memberName, poolName } from "../names.ts";
 import type { Recorder } from "../recorder.ts";
-import { byName, changeMaker, statusTreeOf } from "./tree.ts";
+import { byName, changeMaker, exclusively, statusTreeOf } from "./tree.ts";
 
 export interface MembersWant {
   lbName: string;
@@ -33,25 +33,27 @@ export async function ensureMembers(
   want: MembersWant,
 ): Promise<void> {
   const of = { id: want.lbId, name: want.lbName };
-  const tree = await statusTreeOf(lb, of);
-  const change = changeMaker(of, tree);
-  for (const port of want.ports) {
-    const pool = poolOf(tree, want.lbName, port);
-    if (!pool) throw new Pending(`pool ${poolName(want.lbName, port)} does not exist yet`);
-    const name = memberName(want.lbName, port, want.machineName);
-    const member = byName(pool.members, "load balancer member", name);
-    if (member && member.address === want.address && member.protocol_port === port) continue;
-    if (member) return change(() => lb.members(pool.id).delete(member.id, { ignoreNotFound: true }));
-    return change(() =>
-      lb.members(pool.id).create({
-        name,
-        address: want.address,
-        protocol_port: port,
-        ...(want.subnetId ? { subnet_id: want.subnetId } : {}),
-        tags: want.tags,
-      }),
-    );
-  }
+  return exclusively(of, async () => {
+    const tree = await statusTreeOf(lb, of);
+    const change = changeMaker(of, tree);
+    for (const port of want.ports) {
+      const pool = poolOf(tree, want.lbName, port);
+      if (!pool) throw new Pending(`pool ${poolName(want.lbName, port)} does not exist yet`);
+      const name = memberName(want.lbName, port, want.machineName);
+      const member = byName(pool.members, "load balancer member", name);
+      if (member && member.address === want.address && member.protocol_port === port) continue;
+      if (member) return change(() => lb.members(pool.id).delete(member.id, { ignoreNotFound: true }));
+      return change(() =>
+        lb.members(pool.id).create({
+          name,
+          address: want.address,
+          protocol_port: port,
+          ...(want.subnetId ? { subnet_id: want.subnetId } : {}),
+          tags: want.tags,
+        }),
+      );
+    }
+  });
 }
 
 export interface MembersDelete {
@@ -73,16 +75,23 @@ export async function deleteMembers(
 ): Promise<void> {
   const ids = d.lbId ? [d.lbId] : (await lb.loadBalancers.list({ name: d.lbName })).map((l) => l.id);
   for (const id of ids) {
-    const tree = await lb.statusTree(id);
-    if (!tree) continue;
-    const change = changeMaker({ id, name: d.lbName }, tree);
-    for (const port of d.ports) {
-      const pool = poolOf(tree, d.lbName, port);
-      const name = memberName(d.lbName, port, d.machineName);
-      const member = pool?.members?.find((m) => m.name === name);
-      if (pool && member)
-        return change(() => lb.members(pool.id).delete(member.id, { ignoreNotFound: true }));
-    }
+    const of = { id, name: d.lbName };
+    const changed = await exclusively(of, async () => {
+      const tree = await lb.statusTree(id);
+      if (!tree) return false;
+      const change = changeMaker(of, tree);
+      for (const port of d.ports) {
+        const pool = poolOf(tree, d.lbName, port);
+        const name = memberName(d.lbName, port, d.machineName);
+        const member = pool?.members?.find((m) => m.name === name);
+        if (pool && member)
+          return change(() => lb.members(pool.id).delete(member.id, { ignoreNotFound: true })).then(
+            () => true,
+          );
+      }
+      return false;
+    });
+    if (changed) return;
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { DuplicateResourceError, Pending } from "../errors.ts";
-import { byName, changeMaker } from "./tree.ts";
+import { byName, changeMaker, exclusively } from "./tree.ts";
 
 const lb = { id: "lb-1", name: "k8s-clusterapi-cluster-ns-c-kubeapi", updated_at: "2026-12-01T09:00:00" };
 const tree = (provisioning_status: string) => ({
@@ -65,5 +65,34 @@ describe("byName", () => {
       () => byName(items, "listener", "x-8443"),
       (e: unknown) => e instanceof DuplicateResourceError && /b, c/.test(e.message),
     );
+  });
+});
+
+describe("exclusively", () => {
+  it("lets one change of a load balancer run at a time; another meanwhile is Pending, and may go after", async () => {
+    let release!: () => void;
+    const first = exclusively(
+      lb,
+      () =>
+        new Promise<string>(
+          (r) =>
+            (release = () => {
+              r("first");
+            }),
+        ),
+    );
+    await assert.rejects(
+      exclusively(lb, () => Promise.resolve("second")),
+      Pending,
+    );
+    assert.equal(await exclusively({ ...lb, id: "lb-2" }, () => Promise.resolve("other")), "other");
+    release();
+    assert.equal(await first, "first");
+    assert.equal(await exclusively(lb, () => Promise.resolve("after")), "after");
+    await assert.rejects(
+      exclusively(lb, () => Promise.reject(new Error("boom"))),
+      /boom/,
+    );
+    assert.equal(await exclusively(lb, () => Promise.resolve("after a failure")), "after a failure");
   });
 });

@@ -33,6 +33,26 @@ export function changeMaker(
   };
 }
 
+// Load balancers being read and changed in this process. Octavia takes one change per load balancer at a
+// time: two workers (three control planes joining the pools) reading the same ACTIVE tree would both send
+// theirs, and all but one meet 409 "immutable".
+const changing = new Set<string>();
+
+/** `body` (read the tree, make one change) alone for this load balancer; when another runs: Pending, no wait. */
+export async function exclusively<T>(of: { id: string; name: string }, body: () => Promise<T>): Promise<T> {
+  if (changing.has(of.id))
+    throw new Pending(
+      `load balancer ${of.name} (${of.id}) is being changed by another reconcile`,
+      Date.now(),
+    );
+  changing.add(of.id);
+  try {
+    return await body();
+  } finally {
+    changing.delete(of.id);
+  }
+}
+
 /** The one child with that name; several are a leak to report, not to pick from. */
 export function byName<T extends { id: string; name: string }>(
   items: T[] | undefined,
