@@ -3,6 +3,7 @@
 import type { CapoReconcilers } from "../controllers/index.ts";
 import { defaultControllerRateLimiter } from "../runtime/ratelimit.ts";
 import { skipPaused } from "../runtime/guards.ts";
+import type { MapFunc } from "../runtime/controller.ts";
 import type { ControllerRegistration, Manager } from "../runtime/manager.ts";
 import {
   clusterToInfraMachines,
@@ -30,6 +31,14 @@ import { Clusters, Machines, OpenStackClusters, OpenStackMachines } from "../run
  * Octavia or Neutron outage ending (CAPO #1574).
  */
 const TRANSIENT_BACKOFF_CAP_MS = 60_000;
+
+/** The mapped OpenStackClusters that are being deleted. */
+function deletingTargets(mgr: Manager, map: MapFunc): MapFunc {
+  return (obj) =>
+    map(obj).filter(
+      (r) => mgr.cache.peek(OpenStackClusters, r.namespace, r.name)?.metadata.deletionTimestamp !== undefined,
+    );
+}
 
 export interface CapoControllerOptions {
   watchFilter: string;
@@ -60,7 +69,8 @@ export function capoControllers(
             },
             {
               resource: Machines,
-              map: machineToInfraCluster(mgr.cache, OpenStackClusters),
+              // Only a deleting cluster waits for its Machines: a Machine deleted meanwhile is its cue.
+              map: deletingTargets(mgr, machineToInfraCluster(mgr.cache, OpenStackClusters)),
               predicates: [deletions],
             },
           ],

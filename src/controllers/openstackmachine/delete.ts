@@ -1,4 +1,4 @@
-// Deleting an OpenStackMachine (capo-behaviour §3.12-3.13 delete): its LB members or API floating IP, the
+// Deleting an OpenStackMachine (capo-behaviour §3.12-3.13 delete): its LB members or API floating IP and the
 // server (until Nova says it is gone, or SOFT_DELETED), its trunks and ports (recorded, and found by name
 // for a status lost to a crash or clusterctl move), its volumes (also when the server never came up), and
 // the finalizer last.
@@ -9,6 +9,7 @@ import { deletePorts } from "../../cloud/networking/ports.ts";
 import { trunkSupported } from "../../cloud/networking/trunk.ts";
 import { removeFinalizer } from "../../runtime/patch.ts";
 import type { Step } from "../shared/steps.ts";
+import { together } from "../shared/steps.ts";
 import { releaseIngress } from "./ingress.ts";
 import type { MachineScope } from "./scope.ts";
 import { MACHINE_FINALIZER, spec, status } from "./scope.ts";
@@ -61,4 +62,11 @@ const finalizer: Step<MachineScope> = (s) => {
   return Promise.resolve(undefined);
 };
 
-export const machineDeleteSteps: Step<MachineScope>[] = [ingress, server, ports, volumes, finalizer];
+// The members go one change at a time per load balancer (three control planes leaving take seconds), while
+// Nova deletes the server: a member only names an address, whose port goes after both.
+export const machineDeleteSteps: Step<MachineScope>[] = [
+  together(ingress, server),
+  ports,
+  volumes,
+  finalizer,
+];
