@@ -6,7 +6,7 @@ import { copyFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeClient } from "../../../src/runtime/kube.ts";
 import { OpenStackClusters, OpenStackMachines } from "../../../src/runtime/resources.ts";
-import type { LogLine, ManagerHandle, Obj } from "../../env/capo.ts";
+import type { Fixtures, LogLine, ManagerHandle, Obj } from "../../env/capo.ts";
 import { assertNoSecrets, cloudPassword, observableTexts } from "../../env/capo.ts";
 import type { FaultProxy } from "../../env/fault-proxy.ts";
 
@@ -177,4 +177,26 @@ export function keepLog(mgr: ManagerHandle | undefined): void {
   if (!to || !mgr) return;
   copyFileSync(mgr.logFile, to);
   note(`manager log kept in ${to}`);
+}
+
+/**
+ * Cluster + OpenStackCluster (identity `creds`, a managed subnet, no load balancer: cheap on a busy
+ * all-in-one) made Ready and marked infrastructure-ready as CAPI does; returns the Cluster.
+ */
+export async function readyClusterWithoutLB(
+  fx: Fixtures,
+  ns: string,
+  name: string,
+  cidr: string,
+): Promise<Obj> {
+  const cluster = await fx.capiCluster(ns, name);
+  await fx.openStackCluster(ns, name, cluster, {
+    identityRef: { name: "creds", cloudName: "capo-e2e" },
+    managedSubnets: [{ cidr }],
+    managedSecurityGroups: { allowAllInClusterTraffic: true },
+    apiServerLoadBalancer: { enabled: false },
+  });
+  await fx.waitFor(OpenStackClusters, ns, name, (o) => o.status?.ready === true, { timeoutMs: 600_000 });
+  await fx.setClusterInfrastructureReady(ns, name);
+  return cluster;
 }

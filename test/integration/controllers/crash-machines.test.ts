@@ -28,6 +28,7 @@ import {
   killPlan,
   mulberry32,
   note,
+  readyClusterWithoutLB,
   soakSettings,
   uniform,
 } from "./crash-helpers.ts";
@@ -74,17 +75,7 @@ describe("OpenStackMachines under kill -9", () => {
     await fx.credentialsSecret(ns, "creds", { authUrl: proxy.authUrl() });
     await fx.bootstrapSecret(ns, "boot", "#cloud-config\n");
     mgr = await startManager(env, { v: 10 });
-    cluster = await fx.capiCluster(ns, clusterName);
-    await fx.openStackCluster(ns, clusterName, cluster, {
-      identityRef: { name: "creds", cloudName: "capo-e2e" },
-      managedSubnets: [{ cidr: "10.93.0.0/24" }],
-      managedSecurityGroups: { allowAllInClusterTraffic: true },
-      apiServerLoadBalancer: { enabled: false },
-    });
-    await fx.waitFor(OpenStackClusters, ns, clusterName, (o) => o.status?.ready === true, {
-      timeoutMs: 600_000,
-    });
-    await fx.setClusterInfrastructureReady(ns, clusterName);
+    cluster = await readyClusterWithoutLB(fx, ns, clusterName, "10.93.0.0/24");
   });
   after(async () => {
     await mgr.stop();

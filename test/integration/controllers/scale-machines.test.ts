@@ -12,7 +12,7 @@ import { CRD_DIR, fixtures, startManager } from "../../env/capo.ts";
 import { startKube, type KubeEnv } from "../../env/kube.ts";
 import { assertNoDuplicates, assertNothingLeft, inventory, purge } from "../../env/sweep.ts";
 import { SEED, credential, newClient } from "../openstack/env.ts";
-import { FailureWatch, note } from "./crash-helpers.ts";
+import { FailureWatch, note, readyClusterWithoutLB } from "./crash-helpers.ts";
 
 const count = Number(process.env.CAPO_TS_SCALE_MACHINES ?? 8);
 if (!Number.isInteger(count) || count < 1)
@@ -45,17 +45,7 @@ describe(`${count} OpenStackMachines on one cluster`, () => {
     await fx.credentialsSecret(ns, "creds");
     await fx.bootstrapSecret(ns, "boot", "#cloud-config\n");
     mgr = await startManager(env, { v: 2 });
-    cluster = await fx.capiCluster(ns, clusterName);
-    await fx.openStackCluster(ns, clusterName, cluster, {
-      identityRef: { name: "creds", cloudName: "capo-e2e" },
-      managedSubnets: [{ cidr: "10.94.0.0/24" }],
-      managedSecurityGroups: { allowAllInClusterTraffic: true },
-      apiServerLoadBalancer: { enabled: false },
-    });
-    await fx.waitFor(OpenStackClusters, ns, clusterName, (o) => o.status?.ready === true, {
-      timeoutMs: 600_000,
-    });
-    await fx.setClusterInfrastructureReady(ns, clusterName);
+    cluster = await readyClusterWithoutLB(fx, ns, clusterName, "10.94.0.0/24");
   });
   after(async () => {
     await mgr.stop();
