@@ -13,7 +13,7 @@ import { after, before, describe, it } from "node:test";
 import { portName, rootVolumeName } from "../../../src/cloud/names.ts";
 import { Machines, OpenStackClusters, OpenStackMachines } from "../../../src/runtime/resources.ts";
 import type { Fixtures, ManagerHandle, Obj } from "../../env/capo.ts";
-import { CRD_DIR, fixtures, startManager } from "../../env/capo.ts";
+import { CRD_DIR, condition, fixtures, startManager } from "../../env/capo.ts";
 import { startFaultProxy, type FaultProxy } from "../../env/fault-proxy.ts";
 import { startKube, type KubeEnv } from "../../env/kube.ts";
 import { assertNoDuplicates, assertNothingLeft, inventory, purge } from "../../env/sweep.ts";
@@ -89,7 +89,12 @@ describe("OpenStackMachines under kill -9", () => {
   });
 
   const osms = (names: string[]) => Promise.all(names.map((n) => fx.get(OpenStackMachines, ns, n)));
-  const allReady = async (names: string[]) => (await osms(names)).every((o) => statusOf(o).ready === true);
+  // Ready, and for the control plane its ingress too: CAPO's order (status.ready, then the API floating IP
+  // on the port) leaves a moment where a ready control plane does not hold the address yet.
+  const converged = (o: Obj | undefined) =>
+    statusOf(o).ready === true &&
+    (!o?.metadata.name?.endsWith("-cp0") || condition(o, "APIServerIngressReadyCondition")?.status === "True");
+  const allReady = async (names: string[]) => (await osms(names)).every(converged);
   const allGone = async (names: string[]) => (await osms(names)).every((o) => o === undefined);
 
   async function createRound(round: number, names: string[], nKills: number): Promise<void> {
@@ -116,9 +121,7 @@ describe("OpenStackMachines under kill -9", () => {
       if (kill) kills.push(kill);
     }
     await Promise.all(
-      names.map((n) =>
-        fx.waitFor(OpenStackMachines, ns, n, (o) => statusOf(o).ready === true, { timeoutMs: 300_000 }),
-      ),
+      names.map((n) => fx.waitFor(OpenStackMachines, ns, n, converged, { timeoutMs: 300_000 })),
     );
     note(`round ${round}: 5 machines Ready ${Date.now() - started} ms after apply`);
   }
