@@ -93,7 +93,8 @@ describe("OpenStackMachines under kill -9", () => {
   // on the port) leaves a moment where a ready control plane does not hold the address yet.
   const converged = (o: Obj | undefined) =>
     statusOf(o).ready === true &&
-    (!o?.metadata.name?.endsWith("-cp0") || condition(o, "APIServerIngressReadyCondition")?.status === "True");
+    (!o?.metadata.name?.endsWith("-cp0") ||
+      condition(o, "APIServerIngressReadyCondition")?.status === "True");
   const allReady = async (names: string[]) => (await osms(names)).every(converged);
   const allGone = async (names: string[]) => (await osms(names)).every((o) => o === undefined);
 
