@@ -1,8 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Condition } from "./conditions.ts";
-import { addFinalizer, mergePatch, rebaseConditions, rebaseFinalizers, removeFinalizer } from "./patch.ts";
-import type { KubeObject } from "./object.ts";
+import {
+  PatchHelper,
+  addFinalizer,
+  mergePatch,
+  rebaseConditions,
+  rebaseFinalizers,
+  removeFinalizer,
+} from "./patch.ts";
+import type { KubeClient } from "./kube.ts";
+import type { KubeObject, Resource } from "./object.ts";
 
 test("merge patch carries only changes; removals become null; arrays are replaced whole", () => {
   assert.equal(mergePatch({ a: 1 }, { a: 1 }), undefined);
@@ -51,4 +59,36 @@ test("condition rebase replays only our changes onto the latest list", () => {
     c("Ours", "True"),
     c("Theirs", "True"),
   ]);
+});
+
+test("a change made while a patch is in flight is sent by the next one, and patches go one at a time", async () => {
+  const sent: unknown[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let rv = 1;
+  let inFlight = 0;
+  const client = {
+    async patch(_r: unknown, _ns: string, _n: string, body: unknown) {
+      assert.equal(inFlight++, 0, "two patches in flight at once");
+      sent.push(body);
+      if (sent.length === 1) await gate;
+      inFlight--;
+      return { metadata: { resourceVersion: String(++rv) } };
+    },
+  } as unknown as KubeClient;
+  const obj: KubeObject = { metadata: { name: "o", namespace: "n", resourceVersion: "1" }, status: { a: 1 } };
+  const st = obj.status as Record<string, number>;
+  const helper = new PatchHelper(client, { group: "g", version: "v", plural: "p" } as Resource, obj);
+  st.a = 2;
+  const first = helper.patch(obj);
+  while (sent.length === 0) await new Promise((r) => setImmediate(r));
+  st.b = 3;
+  const second = helper.patch(obj);
+  release();
+  await Promise.all([first, second]);
+  assert.deepEqual(sent, [{ status: { a: 2 } }, { status: { b: 3 } }]);
+  st.c = 4;
+  await helper.patch(obj);
+  assert.deepEqual(sent.at(-1), { status: { c: 4 } });
+  assert.equal(obj.metadata.resourceVersion, "4");
 });

@@ -88,6 +88,7 @@ export class PatchHelper<T extends KubeObject> {
   readonly #resource: Resource;
   readonly #clock: Clock;
   #before: T;
+  #queue: Promise<void> = Promise.resolve();
 
   constructor(client: KubeClient, resource: Resource, obj: T, clock: Clock = realClock) {
     this.#client = client;
@@ -99,30 +100,43 @@ export class PatchHelper<T extends KubeObject> {
   /**
    * Writes obj's changes since the snapshot (or the last patch): status first, then metadata and spec, then
    * finalizers, so that removing the last finalizer (which lets the object go) comes last. Updates obj's
-   * resourceVersion and takes a new snapshot.
+   * resourceVersion and takes a new snapshot. Calls made at once (steps run side by side) go one after the
+   * other, each sending what it sees when its turn comes; a change made while one is in flight is sent by the
+   * next, never folded unsent into the snapshot.
    */
-  async patch(obj: T): Promise<void> {
-    const ns = obj.metadata.namespace ?? "";
-    const name = obj.metadata.name ?? "";
-    let rv = obj.metadata.resourceVersion;
-    const deleting = obj.metadata.deletionTimestamp !== undefined;
+  patch(obj: T): Promise<void> {
+    const turn = this.#queue.then(() => this.#patchNow(obj));
+    this.#queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async #patchNow(obj: T): Promise<void> {
+    const now = structuredClone(obj);
+    const ns = now.metadata.namespace ?? "";
+    const name = now.metadata.name ?? "";
+    let rv = now.metadata.resourceVersion;
+    const deleting = now.metadata.deletionTimestamp !== undefined;
     try {
-      rv = (await this.#patchStatus(ns, name, obj)) ?? rv;
+      rv = (await this.#patchStatus(ns, name, now)) ?? rv;
     } catch (e) {
       // Status of an object that is already gone (deleted, last finalizer removed elsewhere) is moot.
       if (!(isNotFound(e) && deleting)) throw e;
     }
-    const specPatch = mergePatch(specAndMetadata(this.#before), specAndMetadata(obj));
+    const specPatch = mergePatch(specAndMetadata(this.#before), specAndMetadata(now));
     if (specPatch !== undefined)
       rv = (await this.#send(ns, name, specPatch, undefined)).metadata.resourceVersion;
     try {
-      rv = (await this.#patchFinalizers(ns, name, obj)) ?? rv;
+      const finalizers = await this.#patchFinalizers(ns, name, now);
+      if (finalizers) {
+        rv = finalizers.resourceVersion;
+        now.metadata.finalizers = obj.metadata.finalizers = finalizers.list;
+      }
     } catch (e) {
       // Removing finalizers from an object that is already gone has nothing left to do.
       if (!(isNotFound(e) && deleting)) throw e;
     }
-    if (rv) obj.metadata.resourceVersion = rv;
-    this.#before = structuredClone(obj);
+    if (rv) now.metadata.resourceVersion = obj.metadata.resourceVersion = rv;
+    this.#before = now;
   }
 
   #send(ns: string, name: string, body: Json, subresource: string | undefined): Promise<T> {
@@ -168,7 +182,11 @@ export class PatchHelper<T extends KubeObject> {
     return res.metadata.resourceVersion;
   }
 
-  async #patchFinalizers(ns: string, name: string, obj: T): Promise<string | undefined> {
+  async #patchFinalizers(
+    ns: string,
+    name: string,
+    obj: T,
+  ): Promise<{ list: string[]; resourceVersion: string | undefined } | undefined> {
     const before = this.#before.metadata.finalizers ?? [];
     const after = obj.metadata.finalizers ?? [];
     if (deepEqual(before, after)) return undefined;
@@ -178,7 +196,6 @@ export class PatchHelper<T extends KubeObject> {
       const resourceVersion = fresh ? rv : latest.metadata.resourceVersion;
       return this.#send(ns, name, { metadata: { resourceVersion, finalizers } }, undefined);
     }, undefined);
-    obj.metadata.finalizers = res.metadata.finalizers ?? [];
-    return res.metadata.resourceVersion;
+    return { list: res.metadata.finalizers ?? [], resourceVersion: res.metadata.resourceVersion };
   }
 }
