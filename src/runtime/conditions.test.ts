@@ -85,3 +85,12 @@ test("summary honours the listed conditions, their order, and the step counter",
   assert.equal(getCondition(o, "Ready")?.status, "False");
   assert.equal(summary(newObj()), undefined);
 });
+
+test("setting a condition keeps the status object, so a step holding it writes where the patch looks", () => {
+  const obj = { metadata: {}, status: { ready: false } as Record<string, unknown> };
+  const held = obj.status;
+  markTrue(obj, "Ready");
+  held.router = { id: "r" };
+  assert.equal(obj.status, held);
+  assert.deepEqual((obj.status as { router?: unknown }).router, { id: "r" });
+});

@@ -31,9 +31,11 @@ export const isTrue = (obj: KubeObject, type: string): boolean => getCondition(o
 export const isFalse = (obj: KubeObject, type: string): boolean =>
   getCondition(obj, type)?.status === "False";
 
+/** In place: a step holding obj.status (others running beside it set conditions) must not write to a copy. */
 function setConditions(obj: KubeObject, conditions: Condition[]): void {
   const o = obj as WithConditions;
-  o.status = { ...(o.status ?? {}), conditions };
+  o.status ??= {};
+  o.status.conditions = conditions;
 }
 
 const sameState = (

@@ -5,7 +5,7 @@
 import type * as infra from "../../api/v1beta1/index.ts";
 import type * as octavia from "../../openstack/loadbalancer.ts";
 import { clusterDescription, loadBalancerName } from "../../cloud/names.ts";
-import { UserError } from "../../cloud/errors.ts";
+import { Pending, UserError } from "../../cloud/errors.ts";
 import { allowedCIDRs, invalidCIDRMessage } from "../../cloud/loadbalancer/allowed-cidrs.ts";
 import {
   LoadBalancerPending,
@@ -68,13 +68,15 @@ const launchLoadBalancer: Step<ClusterScope> = async (s) => {
   const subnet = vip.subnets?.[0];
   if (!subnet) throw new UserError(Conditions.endpoint.failed, "the load balancer network has no subnet");
   const recorded = st.apiServerLoadBalancer;
+  // Read again when the answer comes: the floating IP step, running alongside, may have written ip meanwhile.
   const record = (lb: octavia.LoadBalancer): void => {
+    const now = st.apiServerLoadBalancer;
     st.apiServerLoadBalancer = {
-      ...recorded,
+      ...now,
       name: lb.name,
       id: lb.id,
       internalIP: lb.vip_address,
-      ip: recorded?.ip ?? "",
+      ip: now?.ip ?? "",
       tags: lb.tags,
       loadBalancerNetwork: vip,
     };
@@ -101,6 +103,7 @@ const launchLoadBalancer: Step<ClusterScope> = async (s) => {
     s.seen.loadBalancerPending = e;
     return undefined;
   }
+  delete s.seen.loadBalancerPending;
   record(s.seen.loadBalancer);
   return undefined;
 };
@@ -141,11 +144,20 @@ async function listenersWant(
   };
 }
 
+/** Allowed CIDRs include the router's external IPs (CAPO): a router still to be made has none yet. */
+const awaitsRouterIPs = (s: ClusterScope): boolean => {
+  const sp = spec(s);
+  const st = status(s);
+  const managedRouter = (sp.managedSubnets?.length ?? 0) > 0 && !!st.externalNetwork?.id;
+  return (sp.apiServerLoadBalancer?.allowedCIDRs?.length ?? 0) > 0 && managedRouter && !st.router?.id;
+};
+
 const listeners: Step<ClusterScope> = async (s) => {
   const sp = spec(s);
   const lb = s.seen.loadBalancer;
   const lbStatus = status(s).apiServerLoadBalancer;
   if (!lbEnabled(sp) || !lb || !lbStatus) return undefined;
+  if (awaitsRouterIPs(s)) throw new Pending("the router's external IPs, for the listeners' allowed CIDRs");
   const want = await listenersWant(s);
   // The LB lists its listeners and pools but not their monitors: once the endpoint was Ready (every monitor
   // made), one listener and pool per port and allowed CIDRs as last applied need no further call.
@@ -226,17 +238,26 @@ const controlPlaneEndpoint: Step<ClusterScope> = (s) => {
   return Promise.resolve(undefined);
 };
 
-const [launch, floatingIP, ...rest] = conditionGroup(Conditions.endpoint, [
-  launchLoadBalancer,
-  loadBalancerFloatingIP,
-  loadBalancerActive,
-  listeners,
-  endpointFloatingIP,
-  controlPlaneEndpoint,
-]);
+const [launch, floatingIP, active, listenersStep, noLBFloatingIP, endpoint] = conditionGroup(
+  Conditions.endpoint,
+  [
+    launchLoadBalancer,
+    loadBalancerFloatingIP,
+    loadBalancerActive,
+    listeners,
+    endpointFloatingIP,
+    controlPlaneEndpoint,
+  ],
+);
+
 /**
- * [launch, floating IP]: the load balancer starts as soon as its subnet exists, and its floating IP follows
- * the router interfaces; Octavia makes the LB ACTIVE meanwhile.
+ * The load balancer starts as soon as its subnet exists; Octavia's seconds to make it ACTIVE (and each
+ * listener, pool and monitor after it) overlap the router chain (`floatingIP` follows the router interfaces).
+ * The tail ends the endpoint: `floatingIP` again (a no-op once done) in case the LB was not launched when the
+ * router chain got there.
  */
-export const loadBalancerSteps = [launch, floatingIP] as [Step<ClusterScope>, Step<ClusterScope>];
-export const endpointSteps: Step<ClusterScope>[] = rest;
+export const endpointSteps = {
+  loadBalancer: [launch, active, listenersStep],
+  floatingIP,
+  tail: [floatingIP, noLBFloatingIP, endpoint],
+};

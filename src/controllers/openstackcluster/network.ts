@@ -149,7 +149,7 @@ export const networkSteps: Step<ClusterScope>[] = conditionGroup(Conditions.netw
 ]);
 
 /** [router, interfaces]: the reconciler puts the load balancer's floating IP right after the interfaces. */
-export const routerSteps = conditionGroup(Conditions.router, [router, routerInterfaces]) as [
-  Step<ClusterScope>,
-  Step<ClusterScope>,
-];
+export const routerSteps: Step<ClusterScope>[] = conditionGroup(Conditions.router, [
+  router,
+  routerInterfaces,
+]);

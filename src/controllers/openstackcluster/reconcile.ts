@@ -15,10 +15,10 @@ import { handleStepError } from "../shared/classify.ts";
 import { openStackClient } from "../shared/credentials.ts";
 import { ownerCluster } from "../shared/owner.ts";
 import type { Step } from "../shared/steps.ts";
-import { named, runSteps, withPatch } from "../shared/steps.ts";
+import { alongside, named, runSteps, withPatch } from "../shared/steps.ts";
 import { bastionSteps } from "./bastion.ts";
 import { CLUSTER_FINALIZER, deleteSteps } from "./delete.ts";
-import { endpointSteps, loadBalancerSteps } from "./endpoint.ts";
+import { endpointSteps } from "./endpoint.ts";
 import { networkSteps, routerSteps } from "./network.ts";
 import type { ClusterScope, OpenStackCluster } from "./scope.ts";
 import { Conditions, READY_PARTS, spec, status } from "./scope.ts";
@@ -49,18 +49,14 @@ const ready: Step<ClusterScope> = (s) => {
   return Promise.resolve(undefined);
 };
 
-const [router, routerInterfaces] = routerSteps;
-const [launchLoadBalancer, loadBalancerFloatingIP] = loadBalancerSteps;
-// Octavia's seconds to make the load balancer ACTIVE overlap the router, its floating IP and the groups.
+// Three sequences side by side once the subnet exists: the load balancer up to its monitors, the router up to
+// the LB's floating IP, the security groups. Each is Neutron- or Octavia-bound; none needs the others' results
+// (the listeners wait for the router only when their allowed CIDRs need its IPs).
 const normalSteps: Step<ClusterScope>[] = [
   finalizer,
   ...networkSteps,
-  launchLoadBalancer,
-  router,
-  routerInterfaces,
-  loadBalancerFloatingIP,
-  ...securityGroupSteps,
-  ...endpointSteps,
+  alongside(endpointSteps.loadBalancer, [...routerSteps, endpointSteps.floatingIP], securityGroupSteps),
+  ...endpointSteps.tail,
   failureDomainsStep,
   ready,
   ...bastionSteps,

@@ -78,13 +78,13 @@ export const READY_PARTS = [
  * Steps that own one condition: an error in any of them sets it False (classified), and it turns True
  * after the last of them succeeds. `skip` says when the whole group does not apply (condition left unset).
  */
-export function conditionGroup(
+export function conditionGroup<T extends Step<ClusterScope>[]>(
   group: ConditionGroup,
-  steps: Step<ClusterScope>[],
+  steps: [...T],
   waitingReason = "Waiting",
-): Step<ClusterScope>[] {
-  return steps.map((step, i) =>
-    named(async (s) => {
+): { [K in keyof T]: Step<ClusterScope> } {
+  const wrapped = steps.map((step: Step<ClusterScope>, i) =>
+    named<ClusterScope>(async (s) => {
       try {
         const stop = await step(s);
         if (!stop && i === steps.length - 1) markTrue(s.osc, group.type);
@@ -97,4 +97,5 @@ export function conditionGroup(
       }
     }, step),
   );
+  return wrapped as { [K in keyof T]: Step<ClusterScope> };
 }

@@ -52,13 +52,20 @@ export interface StepFailure {
   waitingReason?: string;
 }
 
+const waits = new WeakSet<Result>();
+
+/** True for the requeue of a step that waits on the cloud (not for a user error's, nor none). */
+export const isWait = (r: Result | undefined): boolean => r !== undefined && waits.has(r);
+
 /** Applies the verdict to the step's condition; returns the requeue, or rethrows a transient error. */
 export function handleStepError(f: StepFailure, e: unknown): Result {
   const v = classify(e);
   if (v.kind === "transient") throw e;
   if (v.kind === "pending") {
     markFalse(f.obj, f.condition, f.waitingReason ?? "Waiting", "Info", v.message);
-    return { requeueAfter: waitDelay(v.since) };
+    const wait = { requeueAfter: waitDelay(v.since) };
+    waits.add(wait);
+    return wait;
   }
   const reason =
     v.reason === "OpenStackError" || v.reason === "DuplicateResource" ? f.failedReason : v.reason;

@@ -8,6 +8,7 @@ import type { KubeObject, Resource } from "../../runtime/object.ts";
 import type { Logger } from "../../runtime/log.ts";
 import { PatchHelper } from "../../runtime/patch.ts";
 import { settleAll } from "../../cloud/ensure.ts";
+import { isWait } from "./classify.ts";
 
 /** undefined: go on with the next step; a Result: stop here and requeue as it says. */
 export type Step<S> = (s: S) => Promise<Result | undefined>;
@@ -39,6 +40,50 @@ export async function runSteps<S extends Checkpointed>(
 export function together<S>(...steps: Step<S>[]): Step<S> {
   const run: Step<S> = async (s) => (await settleAll(steps.map((step) => step(s)))).reduce(sooner, undefined);
   return named(run, { name: steps.map((step) => step.name).join("+") });
+}
+
+/**
+ * Sequences of steps run side by side, each checkpointed as runSteps does. A sequence that stops to wait on the
+ * cloud (a load balancer not ACTIVE yet) runs again when its delay is up for as long as another one is still
+ * calling the cloud: the worker is held by that call anyway, so the wait need not cost a requeue. Once none is
+ * calling, each sequence's last stop counts (the sooner requeue, or the first failure).
+ */
+export function alongside<S extends Checkpointed>(...sequences: (readonly Step<S>[])[]): Step<S> {
+  const run: Step<S> = async (s) => {
+    let calling = 0;
+    const idle = new Set<() => void>();
+    const once = async (steps: readonly Step<S>[]) => {
+      calling++;
+      try {
+        return await runSteps(s, steps);
+      } finally {
+        if (--calling === 0) for (const wake of idle) wake();
+      }
+    };
+    const sequence = async (steps: readonly Step<S>[]) => {
+      for (;;) {
+        const stop = await once(steps);
+        if (!isWait(stop) || calling === 0) return stop;
+        await pause(stop?.requeueAfter ?? 0, idle);
+        if (calling === 0) return stop;
+      }
+    };
+    return (await settleAll(sequences.map(sequence))).reduce(sooner, undefined);
+  };
+  return named(run, { name: sequences.map((steps) => steps.map((st) => st.name).join(",")).join("+") });
+}
+
+/** Waits ms, or less if everyone else goes idle first. */
+function pause(ms: number, idle: Set<() => void>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      idle.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    idle.add(done);
+  });
 }
 
 /** A wrapper keeps the wrapped step's name (or a made step gets one), for the step log. */
