@@ -14,8 +14,9 @@ import { Machines } from "../../runtime/resources.ts";
 import { CLUSTER_NAME_LABEL } from "../../runtime/predicates.ts";
 import type { Reader } from "../../runtime/cache.ts";
 import { removeFinalizer } from "../../runtime/patch.ts";
+import { handleStepError } from "../shared/classify.ts";
 import type { Step } from "../shared/steps.ts";
-import { named, together } from "../shared/steps.ts";
+import { alongside, named, together } from "../shared/steps.ts";
 import { deleteBastion } from "./bastion.ts";
 import { lbEnabled } from "./endpoint.ts";
 import type { ClusterScope } from "./scope.ts";
@@ -40,7 +41,7 @@ export function waitForMachines(reader: Reader): Step<ClusterScope> {
 
 /**
  * Starts the cascade delete without waiting: Octavia takes seconds, in which time the floating IPs and the
- * router go. The network waits for it (the VIP port is on it).
+ * router go. The network waits for it (the VIP port is on it). Run again, it only looks (1 call).
  */
 const launchLoadBalancerDelete: Step<ClusterScope> = async (s) => {
   if (!lbEnabled(spec(s))) return undefined;
@@ -55,6 +56,7 @@ const launchLoadBalancerDelete: Step<ClusterScope> = async (s) => {
     s.seen.loadBalancerDeleting = e;
     return undefined;
   }
+  delete s.seen.loadBalancerDeleting;
   delete status(s).apiServerLoadBalancer;
   return undefined;
 };
@@ -117,14 +119,32 @@ const finalizer: Step<ClusterScope> = (s) => {
 const bastion: Step<ClusterScope> = (s) =>
   spec(s).bastion || status(s).bastion ? deleteBastion(s) : Promise.resolve(undefined);
 
-export const deleteSteps = (reader: Reader): Step<ClusterScope>[] => [
-  waitForMachines(reader),
-  bastion,
+/** Delete failures have no step condition of their own: they show on Ready. */
+const onReady = (step: Step<ClusterScope>): Step<ClusterScope> =>
+  named(async (s) => {
+    try {
+      return await step(s);
+    } catch (e) {
+      const failure = { obj: s.osc, record: s.record, condition: "Ready", failedReason: "OpenStackError" };
+      return handleStepError({ ...failure, waitingReason: "Deleting" }, e);
+    }
+  }, step);
+
+const [launchLB, lbGone, fips, routerGone] = [
   launchLoadBalancerDelete,
+  loadBalancerGone,
   floatingIPs,
   router,
-  loadBalancerGone,
+].map(onReady) as [Step<ClusterScope>, Step<ClusterScope>, Step<ClusterScope>, Step<ClusterScope>];
+
+export const deleteSteps = (reader: Reader): Step<ClusterScope>[] => [
+  onReady(waitForMachines(reader)),
+  onReady(bastion),
+  // The load balancer's own floating IP goes with its launch, before the sweep of the cluster's others; then
+  // Octavia's cascade overlaps the router's removal, and is looked at again while Neutron works on that.
+  launchLB,
+  alongside([launchLB, lbGone], [fips, routerGone]),
   // A group still held by a leftover cluster port is Pending until the network step has deleted that port.
-  together(network, securityGroups),
-  finalizer,
+  onReady(together(network, securityGroups)),
+  onReady(finalizer),
 ];

@@ -15,7 +15,7 @@ import { handleStepError } from "../shared/classify.ts";
 import { openStackClient } from "../shared/credentials.ts";
 import { ownerCluster } from "../shared/owner.ts";
 import type { Step } from "../shared/steps.ts";
-import { alongside, named, runSteps, withPatch } from "../shared/steps.ts";
+import { alongside, runSteps, withPatch } from "../shared/steps.ts";
 import { bastionSteps } from "./bastion.ts";
 import { CLUSTER_FINALIZER, deleteSteps } from "./delete.ts";
 import { endpointSteps } from "./endpoint.ts";
@@ -62,20 +62,6 @@ const normalSteps: Step<ClusterScope>[] = [
   ...bastionSteps,
 ];
 
-/** Delete failures have no step condition of their own: they show on Ready. */
-function onReady(steps: Step<ClusterScope>[]): Step<ClusterScope>[] {
-  return steps.map((step) =>
-    named(async (s) => {
-      try {
-        return await step(s);
-      } catch (e) {
-        const failure = { obj: s.osc, record: s.record, condition: "Ready", failedReason: "OpenStackError" };
-        return handleStepError({ ...failure, waitingReason: "Deleting" }, e);
-      }
-    }, step),
-  );
-}
-
 export function openStackClusterReconciler(d: ClusterReconcilerDeps): Reconciler {
   return {
     async reconcile(req, ctx) {
@@ -107,7 +93,7 @@ export function openStackClusterReconciler(d: ClusterReconcilerDeps): Reconciler
               return patch.patch(osc);
             },
           };
-          return runSteps(s, deleting ? onReady(deleteSteps(d.reader)) : normalSteps);
+          return runSteps(s, deleting ? deleteSteps(d.reader) : normalSteps);
         });
         if (!deleting) setSummary(osc, { conditions: READY_PARTS });
         return result;
