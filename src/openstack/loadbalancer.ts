@@ -241,6 +241,28 @@ export class LoadBalancerClient {
     return new Crud(this.#c, lbaas(`pools/${encodeURIComponent(poolId)}/members`, "member"));
   }
 
+  /**
+   * Adds members to a pool in one change: a batch update that leaves unlisted members alone (additive_only,
+   * API v2.11; older Octavia would delete them, so callers check the version). A listed member that exists
+   * (same address and port) is updated, so a repeat is harmless.
+   */
+  async addMembers(poolId: string, members: MemberCreate[]): Promise<void> {
+    await this.#c.request({
+      method: "PUT",
+      path: `lbaas/pools/${encodeURIComponent(poolId)}/members`,
+      operation: "member_batch_update",
+      query: { additive_only: true },
+      body: { members },
+      idempotent: true,
+    });
+  }
+
+  /** Whether addMembers is safe here: Octavia v2.11 and later (the version is read once per session). */
+  async supportsAdditiveMembers(): Promise<boolean> {
+    const latest = await this.latestVersion();
+    return latest !== undefined && compareVersions(latest, "v2.11") >= 0;
+  }
+
   /** Deletes the load balancer with its listeners, pools, members and monitors. */
   deleteLoadBalancerCascade(id: string, o: GetOptions = {}): Promise<boolean> {
     return this.loadBalancers.delete(id, { ...o, query: { cascade: true } });

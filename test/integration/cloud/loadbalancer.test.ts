@@ -248,6 +248,43 @@ describe("cloud API server load balancer", () => {
     await deleteMembers(lb, record, { ...machine, lbId: undefined }); // by name, nothing left: returns
   });
 
+  it("members: control planes joining at once go in one change per pool; members already there stay", async () => {
+    const machine = (i: number) => ({
+      lbName: LB_NAME,
+      lbId: theLB.id,
+      ports: PORTS,
+      machineName: `${PREFIX}-cp-${i}`,
+      address: `10.83.0.${20 + i}`,
+      tags: TAGS,
+    });
+    await settle("first member", () => ensureMembers(lb, record, machine(0)));
+    const before = {
+      batch: await count({ request: "member_batch_update" }),
+      create: await count({ request: "member_create" }),
+    };
+    await Promise.all(
+      [1, 2, 3].map((i) => settle(`member ${i}`, () => ensureMembers(lb, record, machine(i)))),
+    );
+    assert.equal((await count({ request: "member_batch_update" })) - before.batch, PORTS.length);
+    assert.equal((await count({ request: "member_create" })) - before.create, 0);
+    for (const p of await lb.pools.list({ loadbalancer_id: theLB.id })) {
+      const members = await lb.members(p.id).list();
+      const port = p.name.endsWith("-8443") ? 8443 : 6443;
+      assert.deepEqual(
+        members.map((m) => [m.name, m.address, m.protocol_port, m.tags]).sort(),
+        [0, 1, 2, 3].map((i) => [
+          memberName(LB_NAME, port, machine(i).machineName),
+          machine(i).address,
+          port,
+          TAGS,
+        ]),
+      );
+    }
+    await Promise.all(
+      [0, 1, 2, 3].map((i) => settle(`member ${i} delete`, () => deleteMembers(lb, record, machine(i)))),
+    );
+  });
+
   it("floating IP on the VIP: found or created, associated without waiting", async () => {
     const fipWant = { networkId: publicId, description: DESCRIPTION, tags: TAGS, purpose: LB_NAME };
     const fip = await ensureFloatingIP(nw, record, fipWant);
