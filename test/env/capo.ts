@@ -17,7 +17,7 @@
  * SIGKILL when it dies (setpriv --pdeathsig).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { openSync, readFileSync, writeSync } from "node:fs";
+import { chownSync, cpSync, mkdtempSync, openSync, readFileSync, readdirSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -59,6 +59,11 @@ export interface ManagerOptions {
   podNamespace?: string;
   /** Wait for "Starting controllers" at start and restart (default true; a replica that does not lead never logs it). */
   waitForControllers?: boolean;
+  /**
+   * Run the manager from this root file system (the controller image's, out/image/rootfs) in a chroot as
+   * uid 65532 with an empty environment, as the image's entrypoint: its kubeconfig and certificates are copied in.
+   */
+  rootfs?: string;
 }
 
 export interface ManagerHandle {
@@ -100,16 +105,17 @@ class Manager implements ManagerHandle {
   #child!: ChildProcess;
   #exited!: Promise<number | string>;
   #ports = { metrics: 0, health: 0 };
-  readonly #args: string[];
+  readonly #command: string[];
   readonly #env: NodeJS.ProcessEnv;
   /** Written synchronously, so the file is complete whenever a test reads it. */
   readonly #out: number;
 
   readonly #waitForControllers: boolean;
 
-  constructor(args: string[], env: NodeJS.ProcessEnv, dir: string, waitForControllers: boolean) {
+  /** `command`: the program and its arguments, `manager` and flags included. */
+  constructor(command: string[], env: NodeJS.ProcessEnv, dir: string, waitForControllers: boolean) {
     this.#waitForControllers = waitForControllers;
-    this.#args = args;
+    this.#command = command;
     this.#env = env;
     this.logFile = join(dir, "manager.log");
     this.#out = openSync(this.logFile, "a");
@@ -130,7 +136,7 @@ class Manager implements ManagerHandle {
 
   async start(): Promise<void> {
     guardExit();
-    const child = spawn("setpriv", ["--pdeathsig", "SIGKILL", BIN, "manager", ...this.#args], {
+    const child = spawn("setpriv", ["--pdeathsig", "SIGKILL", ...this.#command], {
       env: this.#env,
       stdio: ["ignore", "ignore", "pipe"],
     });
@@ -226,20 +232,50 @@ export function sumMetric(text: string, name: string, labels: Record<string, str
 export async function startManager(env: KubeEnv, opts: ManagerOptions = {}): Promise<ManagerHandle> {
   const dir = tempDir("capo-ts-manager-");
   const certs = generateTestCertificates("manager");
+  const files = opts.rootfs ? inRootfs(opts.rootfs, env.kubeconfigPath, certs.certDir) : undefined;
   const args = [
-    `--kubeconfig=${env.kubeconfigPath}`,
+    "manager",
+    `--kubeconfig=${files?.kubeconfig ?? env.kubeconfigPath}`,
     "--health-addr=127.0.0.1:0",
     "--metrics-bind-addr=127.0.0.1:0",
     "--diagnostics-address=0",
     "--webhook-port=0",
-    `--webhook-cert-dir=${certs.certDir}`,
+    `--webhook-cert-dir=${files?.certDir ?? certs.certDir}`,
     `--v=${opts.v ?? 2}`,
     ...(opts.extraArgs ?? []),
   ];
-  const childEnv = { ...process.env, POD_NAMESPACE: opts.podNamespace ?? "default", ...opts.env };
-  const mgr = new Manager(args, childEnv, dir, opts.waitForControllers ?? true);
+  const ns = { POD_NAMESPACE: opts.podNamespace ?? "default" };
+  const command = opts.rootfs ? [...imageEntrypoint(opts.rootfs), ...args] : [BIN, ...args];
+  const childEnv = opts.rootfs ? { ...ns, ...opts.env } : { ...process.env, ...ns, ...opts.env };
+  const mgr = new Manager(command, childEnv, dir, opts.waitForControllers ?? true);
   await mgr.start();
   return mgr;
+}
+
+/** The Dockerfile's USER and ENTRYPOINT, run by chroot over the image's root file system. */
+const imageEntrypoint = (rootfs: string): string[] => [
+  "/usr/sbin/chroot",
+  "--userspec=65532:65532",
+  rootfs,
+  "/usr/local/bin/node",
+  "--disable-warning=ExperimentalWarning",
+  "/app/src/cli/main.ts",
+];
+
+/** Copies the kubeconfig and webhook certificates into the root file system; their paths as seen inside it. */
+function inRootfs(
+  rootfs: string,
+  kubeconfig: string,
+  certDir: string,
+): { kubeconfig: string; certDir: string } {
+  const inside = mkdtempSync(join(rootfs, "tmp", "capo-ts-"));
+  cpSync(kubeconfig, join(inside, "kubeconfig"));
+  cpSync(certDir, join(inside, "certs"), { recursive: true });
+  chownSync(inside, 65532, 65532);
+  for (const f of ["kubeconfig", "certs", ...readdirSync(join(inside, "certs")).map((c) => join("certs", c))])
+    chownSync(join(inside, f), 65532, 65532);
+  const path = inside.slice(rootfs.replace(/\/$/, "").length);
+  return { kubeconfig: `${path}/kubeconfig`, certDir: `${path}/certs` };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
