@@ -144,10 +144,9 @@ export async function deleteLoadBalancer(
   record: Recorder,
   d: LoadBalancerDelete,
 ): Promise<"gone"> {
-  const recorded = d.recordedId
-    ? await lb.loadBalancers.get(d.recordedId, { ignoreNotFound: true })
-    : undefined;
-  const found = recorded ? [recorded] : await lb.loadBalancers.list({ name: d.name });
+  // Listed by ID, not read: one already gone is an empty list, not a 404 answer.
+  const recorded = d.recordedId ? await lb.loadBalancers.list({ id: d.recordedId }) : [];
+  const found = recorded.length > 0 ? recorded : await lb.loadBalancers.list({ name: d.name });
   if (found.length === 0) return "gone";
   for (const l of found) {
     // Octavia refuses a delete while PENDING_*; a PENDING_DELETE one is on its way.

@@ -50,7 +50,7 @@ describe("cloud API server load balancer", () => {
   const metrics = new Registry();
   const events: string[] = [];
   const record: Recorder = (type, reason, message) => void events.push(`${type} ${reason} ${message}`);
-  const count = (match: { request?: string; service?: string } = {}) => countRequests(metrics, match);
+  const count = (match: Parameters<typeof countRequests>[1] = {}) => countRequests(metrics, match);
   const creates = async () =>
     (await metrics.getSingleMetric("capo_openstack_api_requests_total")?.get())?.values
       .filter((v) => String(v.labels.request).endsWith("_create") && v.labels.request !== "token_create")
@@ -299,11 +299,14 @@ describe("cloud API server load balancer", () => {
   it("delete: cascade, the floating IP goes unless kept, then gone", async () => {
     const [fip] = await nw.floatingIPs.list({ port_id: theLB.vip_port_id });
     assert.ok(fip);
+    const notFound = () => count({ service: "load-balancer", code: "404" });
+    const notFoundBefore = await notFound();
     const del = await settle("delete", () =>
       deleteLoadBalancer(lb, nw, record, { recordedId, name: LB_NAME }),
     );
     console.log(`load balancer gone after ${del.passes} calls`);
     assert.equal(del.value, "gone");
+    assert.equal((await notFound()) - notFoundBefore, 0, "gone is an empty list, not a 404");
     assert.deepEqual(await lb.loadBalancers.list({ name: LB_NAME }), []);
     assert.equal(await nw.floatingIPs.get(fip.id, { ignoreNotFound: true }), undefined);
     assert.ok(events.some((e) => e.startsWith("Normal SuccessfulDeleteLoadBalancer")));

@@ -74,7 +74,11 @@ describe("controller image", () => {
       assert.ok(files.includes(want), `${want} in the layer`);
     for (const shell of ["bin/sh", "bin/bash", "usr/bin/sh", "usr/bin/env"])
       assert.ok(!files.includes(shell), `no ${shell}`);
-    assert.equal(files.filter((f) => f.startsWith("app/src/") && f.endsWith(".test.ts")).length, 0, "no tests");
+    assert.equal(
+      files.filter((f) => f.startsWith("app/src/") && f.endsWith(".test.ts")).length,
+      0,
+      "no tests",
+    );
     t.diagnostic(`${files.length} files in the layer`);
   });
 
@@ -89,7 +93,7 @@ describe("controller image", () => {
     assert.equal(statSync(`/proc/${mgr.pid}/root/app/src/cli/main.ts`).isFile(), true, "rooted in the image");
     const url = `${mgr.healthUrl}/readyz?verbose`;
     let ready = await fetch(url);
-    for (const deadline = Date.now() + 60_000; ready.status !== 200 && Date.now() < deadline; )
+    for (const deadline = Date.now() + 60_000; ready.status !== 200 && Date.now() < deadline;)
       ready = await new Promise((r) => setTimeout(r, 500)).then(() => fetch(url));
     assert.equal(ready.status, 200, await ready.text());
   });
