@@ -54,8 +54,8 @@ function forget(names: string[]): void {
 
 /**
  * Returns when every port's pool has the machine's member at its address; otherwise deletes one at another
- * address (recreated on the next call), or adds the missing ones, with those other machines wait to add to
- * the same pool, and throws Pending. A pool that does not exist yet is Pending (the cluster reconciler makes
+ * address (recreated on the next call), or adds the missing ones together with those that other machines
+ * wait to add to the same pool, and throws Pending. A pool that does not exist yet is Pending (the cluster reconciler makes
  * it). Steady state: 1 call.
  */
 export async function ensureMembers(
