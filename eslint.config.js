@@ -3,7 +3,7 @@ import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".cache/", "config/", "templates/"] },
+  { ignores: ["node_modules/", "dist/", ".cache/", "config/", "templates/", "out/"] },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
