@@ -20,7 +20,7 @@ import { alongside, named, together } from "../shared/steps.ts";
 import { deleteBastion } from "./bastion.ts";
 import { lbEnabled } from "./endpoint.ts";
 import type { ClusterScope } from "./scope.ts";
-import { spec, status } from "./scope.ts";
+import { managed, spec, status } from "./scope.ts";
 import { deleteSecurityGroups } from "./security-groups.ts";
 
 export const CLUSTER_FINALIZER = "openstackcluster.infrastructure.cluster.x-k8s.io";
@@ -78,8 +78,6 @@ const floatingIPs: Step<ClusterScope> = async (s) => {
   return undefined;
 };
 
-const managed = (s: ClusterScope): boolean => (spec(s).managedSubnets?.length ?? 0) > 0;
-
 const router: Step<ClusterScope> = async (s) => {
   if (!managed(s)) return undefined;
   const st = status(s);
@@ -130,12 +128,7 @@ const onReady = (step: Step<ClusterScope>): Step<ClusterScope> =>
     }
   }, step);
 
-const [launchLB, lbGone, fips, routerGone] = [
-  launchLoadBalancerDelete,
-  loadBalancerGone,
-  floatingIPs,
-  router,
-].map(onReady) as [Step<ClusterScope>, Step<ClusterScope>, Step<ClusterScope>, Step<ClusterScope>];
+const launchLB = onReady(launchLoadBalancerDelete);
 
 export const deleteSteps = (reader: Reader): Step<ClusterScope>[] => [
   onReady(waitForMachines(reader)),
@@ -143,7 +136,7 @@ export const deleteSteps = (reader: Reader): Step<ClusterScope>[] => [
   // The load balancer's own floating IP goes with its launch, before the sweep of the cluster's others; then
   // Octavia's cascade overlaps the router's removal, and is looked at again while Neutron works on that.
   launchLB,
-  alongside([launchLB, lbGone], [fips, routerGone]),
+  alongside([launchLB, onReady(loadBalancerGone)], [onReady(floatingIPs), onReady(router)]),
   // A group still held by a leftover cluster port is Pending until the network step has deleted that port.
   onReady(together(network, securityGroups)),
   onReady(finalizer),

@@ -18,7 +18,7 @@ import { resolveNetworkParam, resolveSubnetParam } from "../../cloud/networking/
 import { isTrue } from "../../runtime/conditions.ts";
 import type { Step } from "../shared/steps.ts";
 import type { ClusterScope } from "./scope.ts";
-import { Conditions, conditionGroup, spec, status } from "./scope.ts";
+import { Conditions, conditionGroup, managed, spec, status } from "./scope.ts";
 
 export const lbEnabled = (sp: infra.OpenStackClusterSpec): boolean =>
   sp.apiServerLoadBalancer !== undefined && sp.apiServerLoadBalancer.enabled;
@@ -146,10 +146,9 @@ async function listenersWant(
 
 /** Allowed CIDRs include the router's external IPs (CAPO): a router still to be made has none yet. */
 const awaitsRouterIPs = (s: ClusterScope): boolean => {
-  const sp = spec(s);
   const st = status(s);
-  const managedRouter = (sp.managedSubnets?.length ?? 0) > 0 && !!st.externalNetwork?.id;
-  return (sp.apiServerLoadBalancer?.allowedCIDRs?.length ?? 0) > 0 && managedRouter && !st.router?.id;
+  const managedRouter = managed(s) && !!st.externalNetwork?.id;
+  return (spec(s).apiServerLoadBalancer?.allowedCIDRs?.length ?? 0) > 0 && managedRouter && !st.router?.id;
 };
 
 const listeners: Step<ClusterScope> = async (s) => {

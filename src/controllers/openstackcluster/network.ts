@@ -20,9 +20,8 @@ import {
 import { UserError } from "../../cloud/errors.ts";
 import type { Step } from "../shared/steps.ts";
 import type { ClusterScope } from "./scope.ts";
-import { Conditions, conditionGroup, spec, status } from "./scope.ts";
+import { Conditions, conditionGroup, managed, spec, status } from "./scope.ts";
 
-const managed = (s: ClusterScope): boolean => (spec(s).managedSubnets?.length ?? 0) > 0;
 const tags = (s: ClusterScope): string[] => spec(s).tags ?? [];
 
 const networkStatus = (n: neutron.Network): infra.NetworkStatus => ({ name: n.name, id: n.id, tags: n.tags });

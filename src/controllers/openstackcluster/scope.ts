@@ -53,6 +53,9 @@ export function status(s: ClusterScope): infra.OpenStackClusterStatus {
   return s.osc.status;
 }
 
+/** spec.managedSubnets: the cluster's own network, subnet and router. */
+export const managed = (s: ClusterScope): boolean => (spec(s).managedSubnets?.length ?? 0) > 0;
+
 /** CAPO's condition types and reasons for OpenStackCluster (capo-behaviour §3.18). */
 export const Conditions = {
   auth: { type: "OpenStackAuthenticationSucceeded", failed: "OpenStackAuthenticationFailed" },
