@@ -39,6 +39,19 @@ start_environments() {
   AIO_PID=$!
 }
 
+# The management cluster's build (hack/mgmt/build.sh) after the envtest build, whose Go packages it reuses
+# from the build cache; its log is $ENV_LOGS/mgmt-build.log and await_mgmt_build waits for it.
+start_mgmt_build() {
+  log "building the management cluster (log: $ENV_LOGS/mgmt-build.log)"
+  (
+    while kill -0 "$ENVTEST_PID" 2>/dev/null; do sleep 1; done
+    exec bash hack/mgmt/build.sh
+  ) >"$ENV_LOGS/mgmt-build.log" 2>&1 &
+  MGMT_BUILD_PID=$!
+}
+
+await_mgmt_build() { await_step "management cluster build" "$MGMT_BUILD_PID" "$ENV_LOGS/mgmt-build.log"; }
+
 await_environments() {
   await_step "envtest build" "$ENVTEST_PID" "$ENV_LOGS/envtest-build.log"
   await_step "OpenStack all-in-one" "$AIO_PID" "$ENV_LOGS/aio-start.log"
@@ -54,12 +67,14 @@ await_step() { # name pid logfile
   log "$1 ready after ${SECONDS} s"
 }
 
-# Stops the all-in-one unless the caller asked to keep it (CAPO_TS_KEEP_ENV=1).
-stop_openstack_unless_kept() {
+# Stops the all-in-one and the management cluster unless the caller asked to keep them (CAPO_TS_KEEP_ENV=1).
+stop_environments_unless_kept() {
   # Never stop it mid-install: an interrupted dpkg run breaks the next one.
   [ -z "${AIO_PID:-}" ] || wait "$AIO_PID" 2>/dev/null || true
   [ -z "${ENVTEST_PID:-}" ] || wait "$ENVTEST_PID" 2>/dev/null || true
+  [ -z "${MGMT_BUILD_PID:-}" ] || wait "$MGMT_BUILD_PID" 2>/dev/null || true
   if [ "${CAPO_TS_KEEP_ENV:-0}" != 1 ]; then
+    bash hack/mgmt/cluster.sh stop >"$ENV_LOGS/mgmt-stop.log" 2>&1 || log "mgmt stop failed: see $ENV_LOGS/mgmt-stop.log"
     bash hack/openstack/aio.sh stop >"$ENV_LOGS/aio-stop.log" 2>&1 || log "aio stop failed: see $ENV_LOGS/aio-stop.log"
   fi
 }

@@ -4,7 +4,7 @@
 # /etc/passwd for uid 65532, /etc/hosts), then builds ./Dockerfile FROM scratch over it with buildah (Debian's, installed
 # when missing) or, where there is one, docker. Writes out/capo-ts-controller-<version>.oci.tar.
 #
-#   hack/image/build.sh [--rootfs-only] [--tag localhost/capo-ts-controller:v0.1.0]
+#   hack/image/build.sh [--rootfs-only] [--tag localhost/capo-ts-controller:v0.1.0] [--out DIR (default out)]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source hack/lib.sh
@@ -13,16 +13,18 @@ ensure_node_modules >&2
 version="$(node_modules/.bin/node -p 'require("./package.json").version')"
 tag="localhost/capo-ts-controller:v$version"
 rootfs_only=""
+out=out
 while [ $# -gt 0 ]; do
   case "$1" in
     --rootfs-only) rootfs_only=1 ;;
     --tag) tag="$2"; shift ;;
+    --out) out="$2"; shift ;;
     *) log "unknown argument $1"; exit 2 ;;
   esac
   shift
 done
 
-ctx=out/image
+ctx="$out/image"
 root="$ctx/rootfs"
 rm -rf "$ctx"
 mkdir -p "$root/usr/local/bin" "$root/app" "$root/etc" "$root/tmp"
@@ -55,7 +57,7 @@ chmod 1777 "$root/tmp"
 log "root file system: $(du -sh "$root" | cut -f1) in $root"
 [ -z "$rootfs_only" ] || exit 0
 
-archive="out/capo-ts-controller-v$version.oci.tar"
+archive="$out/capo-ts-controller-v$version.oci.tar"
 if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
   docker build -f Dockerfile -t "$tag" "$ctx" >&2
   docker save "$tag" -o "$archive"

@@ -1,4 +1,4 @@
-// `npm run release [-- --image <ref>]`: writes the clusterctl release artifacts into out/, and the
+// `npm run release [-- --image <ref>] [--out <dir>]`: writes the clusterctl release artifacts into out/, and the
 // repository's metadata.yaml (clusterctl reads it from a provider's source tree too).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,8 +9,13 @@ import { renderMetadata } from "./metadata.ts";
 export const root = new URL("../..", import.meta.url).pathname;
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { image: { type: "string", default: defaultImage } } });
-  const out = join(root, "out");
+  const { values } = parseArgs({
+    options: {
+      image: { type: "string", default: defaultImage },
+      out: { type: "string", default: join(root, "out") },
+    },
+  });
+  const out = values.out;
   mkdirSync(out, { recursive: true });
   const files = {
     [join(out, "infrastructure-components.yaml")]: renderComponents(values.image),

@@ -1,0 +1,53 @@
+# Makes the OpenStack all-in-one reachable from the management cluster's pods. Its APIs listen on 127.0.0.1
+# and its catalog names 127.0.0.1, which inside a pod is the pod itself. So: a second catalog region,
+# $OS_REGION, whose endpoints are the same services at the node address, and a DNAT on the pod bridge from the
+# node address to loopback for exactly those ports. Pods use $STATE/clouds.yaml (region_name: $OS_REGION); the
+# all-in-one's own services and every host-side client keep RegionOne. Source it.
+
+OS_REGION=capo-mgmt
+OS_CLOUDS=/etc/openstack/clouds.yaml
+
+os_admin() { openstack --os-cloud capo-e2e-admin "$@"; }
+
+# Every RegionOne public endpoint again in $OS_REGION, with the node address for 127.0.0.1 (once).
+register_region() {
+	os_admin region show "$OS_REGION" >/dev/null 2>&1 || os_admin region create "$OS_REGION" >/dev/null
+	local have service url
+	have=$(os_admin endpoint list --region "$OS_REGION" --interface public -f value -c 'Service Name')
+	while read -r service url; do
+		grep -qx "$service" <<<"$have" && continue
+		os_admin endpoint create --region "$OS_REGION" "$service" public "${url/127.0.0.1/$NODE_IP}" >/dev/null
+	done < <(os_admin endpoint list --region RegionOne --interface public -f value -c 'Service Name' -c URL)
+}
+
+# The ports of those endpoints, from pods to loopback; route_localnet lets the bridge deliver to 127.0.0.1.
+forward_ports() {
+	local ports
+	ports=$(os_admin endpoint list --region "$OS_REGION" -f value -c URL | sed -n 's#^[a-z]*://[^:/]*:\([0-9]*\).*#\1#p' |
+		sort -un | paste -sd,)
+	[[ -n $ports ]] || die "no endpoints in region $OS_REGION"
+	ip link show "$BRIDGE" >/dev/null 2>&1 || ip link add "$BRIDGE" type bridge
+	ip link set "$BRIDGE" up
+	sysctl -qw "net.ipv4.conf.$BRIDGE.route_localnet=1"
+	local rule=(-i "$BRIDGE" -d "$NODE_IP/32" -p tcp -m multiport --dports "$ports" -j DNAT --to-destination 127.0.0.1
+		-m comment --comment capo-mgmt-openstack)
+	iptables -t nat -C PREROUTING "${rule[@]}" 2>/dev/null || iptables -t nat -I PREROUTING "${rule[@]}"
+}
+
+# The clouds.yaml a pod uses: the all-in-one's clouds, with the node address and region $OS_REGION.
+write_pod_clouds() {
+	sed -e "s#127.0.0.1#$NODE_IP#g" -e "s#region_name: RegionOne#region_name: $OS_REGION#" "$OS_CLOUDS" \
+		>"$STATE/clouds.yaml"
+	chmod 0600 "$STATE/clouds.yaml"
+}
+
+expose_openstack() {
+	[[ -f $OS_CLOUDS ]] && os_admin token issue -f value -c id >/dev/null 2>&1 || {
+		log "no OpenStack all-in-one answers ($OS_CLOUDS): pods get no route to it"
+		return 0
+	}
+	register_region
+	forward_ports
+	write_pod_clouds
+	log "OpenStack reachable from pods: $STATE/clouds.yaml (region $OS_REGION at $NODE_IP)"
+}

@@ -1,0 +1,373 @@
+// The book's "Initialize the management cluster", on a real local Kubernetes (hack/mgmt/cluster.sh): clusterctl
+// installs cert-manager, Cluster API and capo-ts from the local repository, and capo-ts runs as its Deployment
+// from the image: conversion and validation through the in-cluster webhooks, secure metrics, JSON logs, leader
+// election, least-privilege RBAC, then `clusterctl upgrade plan` and `clusterctl delete`.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { request } from "node:https";
+import { setTimeout as sleep } from "node:timers/promises";
+import { after, before, describe, it } from "node:test";
+import { parse, stringify } from "yaml";
+import { clusterctl, json, kubectl, ok, openstack, requireCluster, STATE } from "./env.ts";
+
+const GROUP = "infrastructure.cluster.x-k8s.io";
+const CAPO_NS = "capo-system";
+const DEPLOYMENT = "capo-controller-manager";
+const SA = `system:serviceaccount:${CAPO_NS}:capo-manager`;
+const NS = "capo-e2e";
+const PROVIDER_NAMESPACES = [
+  "cert-manager",
+  "capi-system",
+  "capi-kubeadm-bootstrap-system",
+  "capi-kubeadm-control-plane-system",
+  CAPO_NS,
+];
+
+interface Pod {
+  metadata: { name: string; namespace: string };
+  status: {
+    phase: string;
+    podIP?: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { restartCount: number }[];
+  };
+}
+
+const ready = (p: Pod) =>
+  p.status.phase === "Running" && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+
+async function pods(namespace: string, selector = ""): Promise<Pod[]> {
+  const args = ["get", "pods", "-n", namespace, ...(selector ? ["-l", selector] : [])];
+  return (await json<{ items: Pod[] }>(args)).items;
+}
+
+async function until<T>(what: string, timeoutMs: number, get: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    try {
+      const v = await get();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e instanceof Error ? e.message : JSON.stringify(e);
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+    await sleep(500);
+  }
+}
+
+const capoPods = () => pods(CAPO_NS, "cluster.x-k8s.io/provider=infrastructure-openstack");
+
+/** GET https://<pod>:<port><path> with an optional bearer token; the listener's certificate is self-signed. */
+function httpsGet(
+  host: string,
+  port: number,
+  path: string,
+  token?: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host,
+        port,
+        path,
+        rejectUnauthorized: false,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8").on("data", (d: string) => {
+          body += d;
+        });
+        res.on("end", () => {
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      },
+    );
+    req.on("error", reject).end();
+  });
+}
+
+async function canI(verb: string, resource: string, namespace: string): Promise<boolean> {
+  const r = await kubectl(["auth", "can-i", verb, resource, "-n", namespace, "--as", SA]);
+  return r.stdout.trim() === "yes";
+}
+
+describe("clusterctl init --infrastructure openstack on the local management cluster", () => {
+  before(async () => {
+    requireCluster();
+    // A run that died half-way left capo-ts installed; clusterctl init would refuse to install it twice.
+    if ((await kubectl(["get", "deploy", DEPLOYMENT, "-n", CAPO_NS])).code === 0)
+      ok(await clusterctl(["delete", "--infrastructure", "openstack"]), "clusterctl delete (left over)");
+    await kubectl(["delete", "namespace", NS, "--ignore-not-found", "--wait=true"]);
+    ok(await kubectl(["create", "namespace", NS]), "create namespace");
+  });
+
+  after(async () => {
+    await kubectl(["delete", "namespace", NS, "--ignore-not-found", "--wait=false"]);
+  });
+
+  it("installs cert-manager, Cluster API and capo-ts, and every provider's pods become Running and Ready", async (t) => {
+    const out = ok(await clusterctl(["init", "--infrastructure", "openstack"]), "clusterctl init");
+    t.diagnostic(out.trim().split("\n").slice(-3).join(" | "));
+    for (const namespace of PROVIDER_NAMESPACES) {
+      const list = await until(`Ready pods in ${namespace}`, 300_000, async () => {
+        const items = await pods(namespace);
+        return items.length > 0 && items.every(ready) ? items : undefined;
+      });
+      t.diagnostic(`${namespace}: ${list.map((p) => p.metadata.name).join(", ")}`);
+    }
+  });
+
+  it("serves v1alpha6 through the in-cluster conversion webhook: applied as v1alpha6, read back as v1beta1", async () => {
+    const machine = {
+      apiVersion: `${GROUP}/v1alpha6`,
+      kind: "OpenStackMachine",
+      metadata: { name: "converted", namespace: NS },
+      spec: { flavor: "m1.small", image: "ubuntu-22.04", cloudName: "openstack" },
+    };
+    ok(await kubectl(["apply", "-f", "-"], JSON.stringify(machine)), "apply v1alpha6");
+    const hub = await json<{ apiVersion: string; spec: { image: unknown; flavor: string } }>([
+      "get",
+      `openstackmachines.v1beta1.${GROUP}`,
+      "converted",
+      "-n",
+      NS,
+    ]);
+    assert.equal(hub.apiVersion, `${GROUP}/v1beta1`);
+    assert.deepEqual(hub.spec.image, { filter: { name: "ubuntu-22.04" } });
+    const own = await json<{ spec: { image: unknown } }>([
+      "get",
+      `openstackmachines.v1alpha6.${GROUP}`,
+      "converted",
+      "-n",
+      NS,
+    ]);
+    assert.equal(own.spec.image, "ubuntu-22.04");
+  });
+
+  it("rejects an invalid update in the in-cluster validating webhook, naming the field path", async () => {
+    const cluster = {
+      apiVersion: `${GROUP}/v1beta1`,
+      kind: "OpenStackCluster",
+      metadata: { name: "with-bastion", namespace: NS },
+      spec: {
+        bastion: { enabled: true, spec: { flavor: "m1.small", image: { filter: { name: "ubuntu-22.04" } } } },
+      },
+    };
+    ok(await kubectl(["apply", "-f", "-"], JSON.stringify(cluster)), "apply OpenStackCluster");
+    const r = await kubectl([
+      "patch",
+      `openstackclusters.v1beta1.${GROUP}`,
+      "with-bastion",
+      "-n",
+      NS,
+      "--type=json",
+      "-p",
+      '[{"op":"remove","path":"/spec/bastion"}]',
+    ]);
+    assert.notEqual(r.code, 0);
+    assert.match(
+      r.stderr,
+      /admission webhook "validation\.openstackcluster\.infrastructure\.cluster\.x-k8s\.io" denied/,
+    );
+    assert.match(r.stderr, /spec\.bastion: Forbidden/);
+  });
+
+  it("serves metrics over HTTPS only, to a token that RBAC allows", async () => {
+    const [pod] = await capoPods();
+    assert.ok(pod?.status.podIP, "the capo-ts pod has an IP");
+    const ip = pod.status.podIP;
+    ok(await kubectl(["create", "serviceaccount", "scraper", "-n", NS]), "create scraper");
+    ok(await kubectl(["create", "serviceaccount", "nobody", "-n", NS]), "create nobody");
+    ok(
+      await kubectl([
+        "create",
+        "clusterrolebinding",
+        "capo-e2e-scraper",
+        "--clusterrole=capo-metrics-reader",
+        `--serviceaccount=${NS}:scraper`,
+      ]),
+      "bind scraper",
+    );
+    try {
+      const token = async (sa: string) =>
+        ok(await kubectl(["create", "token", sa, "-n", NS]), "token").trim();
+      const allowed = await httpsGet(ip, 8443, "/metrics", await token("scraper"));
+      assert.equal(allowed.status, 200);
+      assert.match(allowed.body, /^controller_runtime_reconcile_total\{/m);
+      assert.equal((await httpsGet(ip, 8443, "/metrics", await token("nobody"))).status, 403);
+      assert.equal((await httpsGet(ip, 8443, "/metrics")).status, 401);
+      const plain = await fetch(`http://${ip}:8443/metrics`).then(
+        (res) => res.status,
+        () => 0,
+      );
+      assert.notEqual(plain, 200, "plain HTTP gets no metrics");
+    } finally {
+      await kubectl(["delete", "clusterrolebinding", "capo-e2e-scraper", "--ignore-not-found"]);
+    }
+  });
+
+  it("logs JSON lines, as `kubectl logs` shows them", async () => {
+    const text = ok(await kubectl(["logs", "-n", CAPO_NS, `deploy/${DEPLOYMENT}`]), "kubectl logs");
+    const lines = text.split("\n").filter((l) => l.trim() !== "");
+    assert.ok(lines.length >= 5, `only ${lines.length} log lines`);
+    for (const line of lines) {
+      const entry = JSON.parse(line) as { msg?: unknown };
+      assert.equal(typeof entry.msg, "string", line);
+    }
+  });
+
+  it("has least privilege: what CAPO's manifest grants and nothing more", async () => {
+    for (const [verb, resource] of [
+      ["get", "secrets"],
+      ["watch", "secrets"],
+      ["patch", `openstackclusters.${GROUP}`],
+      ["patch", `openstackmachines.${GROUP}/status`],
+      ["create", "events"],
+    ] as const)
+      assert.equal(await canI(verb, resource, "default"), true, `${verb} ${resource}`);
+    for (const [verb, resource] of [
+      ["create", "secrets"],
+      ["update", "secrets"],
+      ["delete", "secrets"],
+      ["get", "configmaps"],
+      ["create", "pods"],
+      ["delete", `openstackclusters.${GROUP}`],
+      ["update", `openstackmachines.${GROUP}`],
+      ["patch", "clusters.cluster.x-k8s.io"],
+      ["get", "leases.coordination.k8s.io/someone-else"],
+    ] as const)
+      assert.equal(await canI(verb, resource, CAPO_NS), false, `${verb} ${resource}`);
+  });
+
+  it("elects one leader of two replicas, and the other takes over when the leader is killed", async (t) => {
+    ok(await kubectl(["scale", "deploy", DEPLOYMENT, "-n", CAPO_NS, "--replicas=2"]), "scale to 2");
+    const both = await until("two Ready replicas", 180_000, async () => {
+      const items = await capoPods();
+      return items.length === 2 && items.every(ready) ? items : undefined;
+    });
+    const holder = async () =>
+      (
+        await json<{ spec: { holderIdentity?: string } }>([
+          "get",
+          "lease",
+          "controller-leader-election-capo",
+          "-n",
+          CAPO_NS,
+        ])
+      ).spec.holderIdentity ?? "";
+    const identity = await until("the lease held by one replica", 60_000, async () => {
+      const h = await holder();
+      return both.some((p) => h.startsWith(`${p.metadata.name}_`)) ? h : undefined;
+    });
+    const killed = both.find((p) => identity.startsWith(`${p.metadata.name}_`))!;
+    const survivor = both.find((p) => p !== killed)!;
+    t.diagnostic(`leader ${killed.metadata.name}; killing it`);
+    ok(
+      await kubectl(["delete", "pod", killed.metadata.name, "-n", CAPO_NS, "--grace-period=0", "--force"]),
+      "kill the leader",
+    );
+    const t0 = Date.now();
+    await until(`${survivor.metadata.name} to take the lease`, 120_000, async () =>
+      (await holder()).startsWith(`${survivor.metadata.name}_`) ? true : undefined,
+    );
+    t.diagnostic(`${survivor.metadata.name} leads ${((Date.now() - t0) / 1000).toFixed(1)} s after the kill`);
+    ok(await kubectl(["scale", "deploy", DEPLOYMENT, "-n", CAPO_NS, "--replicas=1"]), "scale to 1");
+  });
+
+  it("provisions a cluster's infrastructure on the all-in-one from the pod (its RBAC is enough), and deletes it", async (t) => {
+    // The demo project's cloud only, at the address pods reach (hack/mgmt/lib/openstack.sh).
+    const all = parse(readFileSync(`${STATE}/clouds.yaml`, "utf8")) as { clouds: Record<string, unknown> };
+    const cloud = stringify({ clouds: { "capo-e2e": all.clouds["capo-e2e"] } });
+    const secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "e2e-cloud-config", namespace: NS },
+    };
+    const cluster = {
+      apiVersion: "cluster.x-k8s.io/v1beta1",
+      kind: "Cluster",
+      metadata: { name: "e2e", namespace: NS },
+      spec: {
+        clusterNetwork: { pods: { cidrBlocks: ["192.168.0.0/16"] } },
+        infrastructureRef: { apiVersion: `${GROUP}/v1beta1`, kind: "OpenStackCluster", name: "e2e" },
+      },
+    };
+    const openStackCluster = {
+      apiVersion: `${GROUP}/v1beta1`,
+      kind: "OpenStackCluster",
+      metadata: { name: "e2e", namespace: NS, labels: { "cluster.x-k8s.io/cluster-name": "e2e" } },
+      spec: {
+        identityRef: { name: "e2e-cloud-config", cloudName: "capo-e2e" },
+        externalNetwork: { filter: { name: "public" } },
+        managedSubnets: [{ cidr: "10.6.0.0/24" }],
+        managedSecurityGroups: { allowAllInClusterTraffic: true },
+        apiServerLoadBalancer: { enabled: true },
+      },
+    };
+    ok(
+      await kubectl(
+        ["apply", "-f", "-"],
+        JSON.stringify({ ...secret, stringData: { "clouds.yaml": cloud } }),
+      ),
+      "secret",
+    );
+    ok(await kubectl(["apply", "-f", "-"], JSON.stringify(cluster)), "Cluster");
+    ok(await kubectl(["apply", "-f", "-"], JSON.stringify(openStackCluster)), "OpenStackCluster");
+    const t0 = Date.now();
+    const osc = await until("the OpenStackCluster to be Ready", 300_000, async () => {
+      const o = await json<{
+        status?: { ready?: boolean; network?: { id: string }; apiServerLoadBalancer?: { id: string } };
+      }>(["get", `openstackclusters.v1beta1.${GROUP}`, "e2e", "-n", NS]);
+      return o.status?.ready === true ? o.status : undefined;
+    });
+    t.diagnostic(`Ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const networkId = osc.network?.id ?? "";
+    assert.equal(openstack(["network", "show", networkId, "-f", "value", "-c", "id"]), networkId);
+    const capi = await json<{ status?: { infrastructureReady?: boolean } }>([
+      "get",
+      "clusters.cluster.x-k8s.io",
+      "e2e",
+      "-n",
+      NS,
+    ]);
+    assert.equal(capi.status?.infrastructureReady, true, "Cluster API saw the infrastructure ready");
+    ok(
+      await kubectl(["delete", "clusters.cluster.x-k8s.io", "e2e", "-n", NS, "--timeout=300s"]),
+      "delete the Cluster",
+    );
+    await until("the OpenStackCluster to be gone", 300_000, async () =>
+      (await kubectl(["get", `openstackclusters.${GROUP}`, "e2e", "-n", NS])).code !== 0 ? true : undefined,
+    );
+    assert.equal(
+      openstack(["network", "list", "--id", networkId, "-f", "value", "-c", "ID"]),
+      "",
+      "no network left",
+    );
+  });
+
+  it("shows capo-ts in `clusterctl upgrade plan`", async () => {
+    const out = ok(await clusterctl(["upgrade", "plan"]), "clusterctl upgrade plan");
+    assert.match(out, /infrastructure-openstack\s+capo-system\s+v0\.1\.0/);
+    assert.match(out, /cluster-api\s+capi-system\s+v1\.10\.10/);
+  });
+
+  it("is removed by `clusterctl delete --infrastructure openstack`", async () => {
+    ok(await clusterctl(["delete", "--infrastructure", "openstack"]), "clusterctl delete");
+    assert.notEqual(
+      (await kubectl(["get", "deploy", DEPLOYMENT, "-n", CAPO_NS])).code,
+      0,
+      "the Deployment is gone",
+    );
+    const providers = await json<{ items: { metadata: { name: string } }[] }>([
+      "get",
+      "providers.clusterctl.cluster.x-k8s.io",
+      "-A",
+    ]);
+    assert.deepEqual(
+      providers.items.map((p) => p.metadata.name).filter((n) => n.includes("openstack")),
+      [],
+    );
+  });
+});

@@ -1,0 +1,70 @@
+// The local management cluster (hack/mgmt/cluster.sh) as the e2e tests see it: its admin kubeconfig, the
+// kubectl and clusterctl built for it, and small helpers around them. The cluster must be started first.
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { promisify } from "node:util";
+import { loadKubeConfig } from "../../../src/runtime/kube.ts";
+
+const run = promisify(execFile);
+const CACHE = process.env.CAPO_TS_CACHE ?? `${process.env.HOME}/.cache/capo-ts`;
+export const STATE = process.env.CAPO_TS_MGMT_STATE ?? "/var/lib/capo-ts-mgmt";
+export const KUBECONFIG = `${STATE}/admin.kubeconfig`;
+const KUBECTL = `${CACHE}/mgmt/kube/bin/kubectl`;
+const CLUSTERCTL = `${CACHE}/mgmt/capi/bin/clusterctl`;
+export const ROOT = new URL("../../../", import.meta.url).pathname;
+
+export function requireCluster(): void {
+  if (!existsSync(KUBECONFIG) || !existsSync(KUBECTL))
+    throw new Error(`no management cluster: run hack/mgmt/cluster.sh start (no ${KUBECONFIG})`);
+  execFileSync("bash", [`${ROOT}hack/mgmt/cluster.sh`, "status"], { stdio: ["ignore", "ignore", "inherit"] });
+}
+
+export const kubeConfig = () => loadKubeConfig(KUBECONFIG);
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function tool(bin: string, args: string[], input?: string, timeoutMs = 300_000): Promise<Result> {
+  const child = run(bin, args, {
+    env: { ...process.env, KUBECONFIG },
+    timeout: timeoutMs,
+    maxBuffer: 64 << 20,
+  });
+  if (input !== undefined) child.child.stdin?.end(input);
+  try {
+    const { stdout, stderr } = await child;
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return {
+      code: typeof err.code === "number" ? err.code : 1,
+      stdout: err.stdout ?? "",
+      stderr: err.stderr ?? "",
+    };
+  }
+}
+
+/** kubectl against the management cluster; `input` goes to its stdin (for `apply -f -`). */
+export const kubectl = (args: string[], input?: string) => tool(KUBECTL, args, input);
+
+/** clusterctl as a user runs it: its config is the one hack/mgmt/cluster.sh wrote to the default place. */
+export const clusterctl = (args: string[], timeoutMs = 600_000) =>
+  tool(CLUSTERCTL, args, undefined, timeoutMs);
+
+/** Fails with the command's output when it did not succeed; returns stdout. */
+export function ok(r: Result, what: string): string {
+  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+
+export async function json<T>(args: string[]): Promise<T> {
+  return JSON.parse(ok(await kubectl([...args, "-o", "json"]), `kubectl ${args.join(" ")}`)) as T;
+}
+
+/** The openstack CLI as the all-in-one's admin, from the host; returns trimmed stdout. */
+export function openstack(args: string[]): string {
+  return execFileSync("openstack", ["--os-cloud", "capo-e2e-admin", ...args], { encoding: "utf8" }).trim();
+}
