@@ -97,7 +97,7 @@ start_apiserver() {
 		--service-account-issuer https://kubernetes.default.svc.cluster.local \
 		--service-cluster-ip-range "$SERVICE_CIDR" --authorization-mode Node,RBAC \
 		--enable-admission-plugins NodeRestriction --allow-privileged=true --profiling=false \
-		--enable-aggregator-routing=true --logging-format json \
+		--enable-aggregator-routing=true --kubelet-preferred-address-types InternalIP --logging-format json \
 		--requestheader-client-ca-file "$PKI/ca.crt" --requestheader-allowed-names front-proxy-client \
 		--requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
 		--requestheader-extra-headers-prefix X-Remote-Extra- \

@@ -9,6 +9,7 @@ const run = promisify(execFile);
 const CACHE = process.env.CAPO_TS_CACHE ?? `${process.env.HOME}/.cache/capo-ts`;
 export const STATE = process.env.CAPO_TS_MGMT_STATE ?? "/var/lib/capo-ts-mgmt";
 export const KUBECONFIG = `${STATE}/admin.kubeconfig`;
+export const CONTAINERD_SOCK = `${STATE}/run/containerd.sock`;
 const KUBECTL = `${CACHE}/mgmt/kube/bin/kubectl`;
 const CLUSTERCTL = `${CACHE}/mgmt/capi/bin/clusterctl`;
 export const ROOT = new URL("../../../", import.meta.url).pathname;
