@@ -5,6 +5,15 @@ export CAPO_TS_CACHE="${CAPO_TS_CACHE:-$HOME/.cache/capo-ts}"
 
 log() { printf '%s [%s] %s\n' "$(date -u +%H:%M:%S)" "${LOG_TAG:-hack}" "$*" >&2; }
 
+# Installs Debian packages, waiting for a dpkg lock another set-up step holds (the all-in-one installs in
+# parallel), and refreshing the package lists only when the install fails without it.
+apt_install() {
+  log "installing $* (Debian)"
+  local apt=(apt-get -o DPkg::Lock::Timeout=900)
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -q --no-install-recommends "$@" >&2 ||
+    { "${apt[@]}" update -q >&2 && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -q --no-install-recommends "$@" >&2; }
+}
+
 # Installs the npm dependencies (and with them the pinned Node) unless the lock file is unchanged
 # since the last install; `npm ci` on a warm cache still costs ~10 s, so skip it when nothing moved.
 ensure_node_modules() {

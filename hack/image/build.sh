@@ -62,11 +62,7 @@ if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
   docker build -f Dockerfile -t "$tag" "$ctx" >&2
   docker save "$tag" -o "$archive"
 else
-  command -v buildah >/dev/null || {
-    log "installing buildah (Debian)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q buildah >&2 ||
-      { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q buildah >&2; }
-  }
+  command -v buildah >/dev/null || apt_install buildah
   # vfs: no overlay mount needed, so this works in an unprivileged or nested container too.
   export STORAGE_DRIVER=vfs
   buildah bud --quiet --layers=false -f Dockerfile -t "$tag" "$ctx" >&2

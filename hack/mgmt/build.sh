@@ -23,7 +23,9 @@ cache=${CAPO_TS_CACHE:-$HOME/.cache/capo-ts}/mgmt
 export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0
 command -v go >/dev/null || export PATH=/usr/local/go/bin:$PATH
 
-log() { printf '%s [mgmt-build] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=../lib.sh
+. "$repo/hack/lib.sh"
+LOG_TAG=mgmt-build
 die() {
 	log "error: $*"
 	exit 1
@@ -54,12 +56,7 @@ make_image() { # ref binary entrypoint archive
 	rm -rf "$root"
 }
 
-ensure_buildah() {
-	command -v buildah >/dev/null && return 0
-	log "installing buildah (Debian)"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q buildah >&2 ||
-		{ apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q buildah >&2; }
-}
+ensure_buildah() { command -v buildah >/dev/null || apt_install buildah; }
 
 build_kube() { # out
 	local v=k8s.io/component-base/version

@@ -41,7 +41,9 @@ SERVICE_IP=10.96.0.1
 SNAPSHOTTER=overlayfs
 PROCS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy)
 
-log() { printf '%s [mgmt] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=../lib.sh
+. "$REPO/hack/lib.sh"
+LOG_TAG=mgmt
 die() {
 	log "error: $*"
 	exit 1
@@ -67,10 +69,7 @@ install_packages() {
 	[[ -x /usr/lib/cni/bridge ]] || missing+=(containernetworking-plugins)
 	command -v iptables >/dev/null || missing+=(iptables)
 	command -v conntrack >/dev/null || missing+=(conntrack)
-	((${#missing[@]} == 0)) && return 0
-	log "installing ${missing[*]} (Debian)"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 ||
-		{ apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; }
+	((${#missing[@]} == 0)) || apt_install "${missing[@]}"
 }
 
 setup_host() {

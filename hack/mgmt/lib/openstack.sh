@@ -9,21 +9,26 @@ OS_CLOUDS=/etc/openstack/clouds.yaml
 
 os_admin() { openstack --os-cloud capo-e2e-admin "$@"; }
 
-# Every RegionOne public endpoint again in $OS_REGION, with the node address for 127.0.0.1 (once).
-register_region() {
-	os_admin region show "$OS_REGION" >/dev/null 2>&1 || os_admin region create "$OS_REGION" >/dev/null
-	local have service url
-	have=$(os_admin endpoint list --region "$OS_REGION" --interface public -f value -c 'Service Name')
-	while read -r service url; do
-		grep -qx "$service" <<<"$have" && continue
+# Every RegionOne public endpoint again in $OS_REGION, with the node address for 127.0.0.1; sets
+# CATALOG_CHANGED when it created any. Nothing but the catalog read when none is missing (the openstack CLI
+# takes seconds per call).
+register_region() { # catalog lines: region service interface url
+	local region service interface url
+	CATALOG_CHANGED=0
+	while read -r region service interface url; do
+		[[ $region == RegionOne && $interface == public ]] || continue
+		grep -q "^$OS_REGION $service public " <<<"$1" && continue
+		((CATALOG_CHANGED)) || os_admin region show "$OS_REGION" >/dev/null 2>&1 ||
+			os_admin region create "$OS_REGION" >/dev/null
 		os_admin endpoint create --region "$OS_REGION" "$service" public "${url/127.0.0.1/$NODE_IP}" >/dev/null
-	done < <(os_admin endpoint list --region RegionOne --interface public -f value -c 'Service Name' -c URL)
+		CATALOG_CHANGED=1
+	done <<<"$1"
 }
 
 # The ports of those endpoints, from pods to loopback; route_localnet lets the bridge deliver to 127.0.0.1.
-forward_ports() {
+forward_ports() { # catalog lines
 	local ports
-	ports=$(os_admin endpoint list --region "$OS_REGION" -f value -c URL | sed -n 's#^[a-z]*://[^:/]*:\([0-9]*\).*#\1#p' |
+	ports=$(awk -v r="$OS_REGION" '$1 == r { print $4 }' <<<"$1" | sed -n 's#^[a-z]*://[^:/]*:\([0-9]*\).*#\1#p' |
 		sort -un | paste -sd,)
 	[[ -n $ports ]] || die "no endpoints in region $OS_REGION"
 	ip link show "$BRIDGE" >/dev/null 2>&1 || ip link add "$BRIDGE" type bridge
@@ -41,13 +46,17 @@ write_pod_clouds() {
 	chmod 0600 "$STATE/clouds.yaml"
 }
 
+catalog() { os_admin endpoint list -f value -c Region -c 'Service Name' -c Interface -c URL; }
+
 expose_openstack() {
-	[[ -f $OS_CLOUDS ]] && os_admin token issue -f value -c id >/dev/null 2>&1 || {
+	local lines
+	if [[ ! -f $OS_CLOUDS ]] || ! lines=$(catalog 2>/dev/null); then
 		log "no OpenStack all-in-one answers ($OS_CLOUDS): pods get no route to it"
 		return 0
-	}
-	register_region
-	forward_ports
+	fi
+	register_region "$lines"
+	((CATALOG_CHANGED == 0)) || lines=$(catalog)
+	forward_ports "$lines"
 	write_pod_clouds
 	log "OpenStack reachable from pods: $STATE/clouds.yaml (region $OS_REGION at $NODE_IP)"
 }
