@@ -48,14 +48,11 @@ start_environments() {
   AIO_PID=$!
 }
 
-# The management cluster's build (hack/mgmt/build.sh) after the envtest build, whose Go packages it reuses
-# from the build cache; its log is $ENV_LOGS/mgmt-build.log and await_mgmt_build waits for it.
+# The management cluster's build (hack/mgmt/build.sh), beside the envtest build: the one part that needs the
+# envtest build's Go packages waits for it. Its log is $ENV_LOGS/mgmt-build.log; await_mgmt_build waits for it.
 start_mgmt_build() {
   log "building the management cluster (log: $ENV_LOGS/mgmt-build.log)"
-  (
-    while kill -0 "$ENVTEST_PID" 2>/dev/null; do sleep 1; done
-    exec bash hack/mgmt/build.sh
-  ) >"$ENV_LOGS/mgmt-build.log" 2>&1 &
+  bash hack/mgmt/build.sh >"$ENV_LOGS/mgmt-build.log" 2>&1 &
   MGMT_BUILD_PID=$!
 }
 

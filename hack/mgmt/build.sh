@@ -58,7 +58,11 @@ make_image() { # ref binary entrypoint archive
 
 ensure_buildah() { command -v buildah >/dev/null || apt_install buildah; }
 
+# After hack/envtest/build.sh (its lock), whose compiled Kubernetes packages these reuse from Go's build cache.
 build_kube() { # out
+	mkdir -p "$cache/../envtest"
+	exec 8>"$cache/../envtest/.build.lock"
+	flock 8
 	local v=k8s.io/component-base/version
 	local ld="-s -w -X $v.gitVersion=$KUBERNETES_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$(minor_of "$KUBERNETES_VERSION")"
 	mkdir -p "$1/bin"
@@ -195,12 +199,12 @@ main() {
 	ensure_buildah
 	# vfs: no overlay mount needed, so buildah works in an unprivileged or nested container too.
 	export STORAGE_DRIVER=vfs
-	part kube
 	part helm
 	part pause
 	part capi
 	part cert_manager
 	part capo_ts
+	part kube
 	log "done in $SECONDS s"
 }
 

@@ -175,6 +175,7 @@ cmd_start() {
 	write_clusterctl_config
 	expose_openstack
 	log "ready in $((SECONDS - t0)) s; kubeconfig $STATE/admin.kubeconfig (context capo-mgmt in ~/.kube/config)"
+	log "clusterctl and kubectl: export PATH=$CACHE/mgmt/capi/bin:$KUBE_BIN:\$PATH"
 }
 
 # Pod sandboxes outlive kubelet; stop them too, so nothing of the cluster runs after a stop.
@@ -219,7 +220,8 @@ cmd_reset() {
 	cmd_stop
 	ip addr del "$NODE_IP/32" dev lo 2>/dev/null || true
 	ip link del "$BRIDGE" 2>/dev/null || true
-	umount -R "$STATE/kubelet" 2>/dev/null || true
+	# Pod volumes (secrets, tokens) are mounts under the kubelet's directory; the deepest first.
+	findmnt -rn -o TARGET | grep "^$STATE/" | sort -r | xargs -r umount 2>/dev/null || true
 	rm -rf "$STATE"
 	log "reset: $STATE removed"
 }
