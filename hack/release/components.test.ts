@@ -8,7 +8,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { contractLabel, generateCRDs } from "../../src/api/crd-gen.ts";
 import { kindNames } from "../../src/api/common/kinds.ts";
 import { apiVersions } from "../../src/api/versions.ts";
-import { parseManagerArgs } from "../../src/cli/manager.ts";
+import { parseManagerArgs } from "../../src/cli/manager-config.ts";
 import { version } from "../../src/cli/version.ts";
 import { ConversionPath, webhookPath } from "../../src/webhooks/index.ts";
 import { renderComponents, requiredVariables } from "./components.ts";

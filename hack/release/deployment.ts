@@ -2,7 +2,7 @@
 // arguments (clusterctl substitutes the ${VAR:=default}s), probes on the health port, the webhook
 // certificate mounted where --webhook-cert-dir looks, and a locked-down, non-root container.
 import type { V1Container, V1Deployment } from "@kubernetes/client-node";
-import { managerFlags } from "../../src/cli/manager.ts";
+import { managerFlags } from "../../src/cli/manager-config.ts";
 import { parseAddr } from "../../src/runtime/http.ts";
 import { MANAGER_SELECTOR, meta, names, type Plain } from "./common.ts";
 

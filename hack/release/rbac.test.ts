@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { V1PolicyRule } from "@kubernetes/client-node";
 import { capoControllers } from "../../src/cli/controllers.ts";
-import { LEADER_ELECTION_ID } from "../../src/cli/manager.ts";
+import { LEADER_ELECTION_ID } from "../../src/cli/manager-config.ts";
 import type { Reconciler } from "../../src/runtime/controller.ts";
 import { Manager, type ControllerSpec } from "../../src/runtime/manager.ts";
 import type { Resource } from "../../src/runtime/object.ts";

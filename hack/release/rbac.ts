@@ -10,7 +10,7 @@ import type {
   V1RoleBinding,
   V1ServiceAccount,
 } from "@kubernetes/client-node";
-import { LEADER_ELECTION_ID } from "../../src/cli/manager.ts";
+import { LEADER_ELECTION_ID } from "../../src/cli/manager-config.ts";
 import type { Resource } from "../../src/runtime/object.ts";
 import {
   Clusters,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { metricsListeners } from "./diagnostics.ts";
-import { parseManagerArgs } from "./manager.ts";
+import { parseManagerArgs } from "./manager-config.ts";
 
 const listeners = (...argv: string[]) => metricsListeners(parseManagerArgs(argv));
 

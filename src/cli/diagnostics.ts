@@ -2,7 +2,7 @@
 // authentication and authorization by the apiserver, or over plain HTTP with --insecure-diagnostics; and
 // capo-ts's own --metrics-bind-addr, a plain listener besides (or instead of) it.
 import type { ManagerOptions } from "../runtime/manager.ts";
-import type { ManagerConfig } from "./manager.ts";
+import type { ManagerConfig } from "./manager-config.ts";
 import { serverTLS } from "./tls.ts";
 
 type DiagnosticsFlags = Pick<

@@ -1,7 +1,8 @@
 // capo-ts command line: `capo-ts manager [flags]`, `capo-ts version`, `capo-ts --version`.
 import { capoReconcilers } from "../controllers/index.ts";
 import { capoControllers } from "./controllers.ts";
-import { managerUsage, parseManagerArgs, runManager } from "./manager.ts";
+import { managerUsage, parseManagerArgs } from "./manager-config.ts";
+import { runManager } from "./manager.ts";
 import { version } from "./version.ts";
 
 export { version };

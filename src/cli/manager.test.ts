@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { metricsListeners } from "./diagnostics.ts";
-import { leaderElectionNamespace, parseManagerArgs } from "./manager.ts";
+import { parseManagerArgs } from "./manager-config.ts";
+import { leaderElectionNamespace } from "./manager.ts";
 
 test("CAPO's defaults", () => {
   const c = parseManagerArgs([]);

@@ -11,7 +11,7 @@ import { parseAllDocuments } from "yaml";
 import { Agent, request } from "undici";
 import { renderComponents } from "../../../hack/release/components.ts";
 import { NAMESPACE, names } from "../../../hack/release/common.ts";
-import { LEADER_ELECTION_ID } from "../../../src/cli/manager.ts";
+import { LEADER_ELECTION_ID } from "../../../src/cli/manager-config.ts";
 import type { KubeClient } from "../../../src/runtime/kube.ts";
 import { Manager } from "../../../src/runtime/manager.ts";
 import type { KubeObject } from "../../../src/runtime/object.ts";
