@@ -88,7 +88,7 @@ start_etcd() {
 
 start_apiserver() {
 	spawn kube-apiserver "$ENVTEST_BIN/kube-apiserver" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-		--bind-address 0.0.0.0 --secure-port "$API_PORT" --advertise-address "$NODE_IP" \
+		--bind-address "$NODE_IP" --secure-port "$API_PORT" --advertise-address "$NODE_IP" \
 		--tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
 		--client-ca-file "$PKI/ca.crt" --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" \
 		--kubelet-client-key "$PKI/apiserver-kubelet-client.key" \
