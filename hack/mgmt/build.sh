@@ -152,9 +152,6 @@ build_capo_ts() { # out
 	mv "$archive" "$1/images/capo-ts-controller.oci.tar"
 	rm -rf "$1/build"
 	(cd "$repo" && node_modules/.bin/node hack/release/main.ts --out "$1/components" >/dev/null)
-	if compgen -G "$repo/templates/cluster-template*.yaml" >/dev/null; then
-		cp "$repo"/templates/cluster-template*.yaml "$1/components/"
-	fi
 }
 
 # What each part's result depends on; the part is rebuilt when any of it changes.

@@ -1,6 +1,7 @@
-// `npm run release [-- --image <ref>] [--out <dir>]`: writes the clusterctl release artifacts into out/, and the
-// repository's metadata.yaml (clusterctl reads it from a provider's source tree too).
-import { mkdirSync, writeFileSync } from "node:fs";
+// `npm run release [-- --image <ref>] [--out <dir>]`: writes the clusterctl release artifacts into out/ (the
+// components, metadata.yaml and the cluster templates of templates/), and the repository's metadata.yaml
+// (clusterctl reads it from a provider's source tree too).
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { defaultImage, renderComponents } from "./components.ts";
@@ -22,6 +23,8 @@ if (import.meta.main) {
     [join(out, "metadata.yaml")]: renderMetadata(),
     [join(root, "metadata.yaml")]: renderMetadata(),
   };
+  for (const name of readdirSync(join(root, "templates")).filter((n) => /^cluster-template.*\.yaml$/.test(n)))
+    files[join(out, name)] = readFileSync(join(root, "templates", name), "utf8");
   for (const [path, text] of Object.entries(files)) {
     writeFileSync(path, text);
     process.stdout.write(`wrote ${path}\n`);

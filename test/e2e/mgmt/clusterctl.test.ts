@@ -331,6 +331,44 @@ describe("clusterctl init --infrastructure openstack on the local management clu
     ok(await kubectl(["scale", "deploy", DEPLOYMENT, "-n", CAPO_NS, "--replicas=1"]), "scale to 1");
   });
 
+  it("renders the default cluster template with the book's variables, and the apiserver accepts it", async () => {
+    const env = {
+      OPENSTACK_CLOUD: "capo-e2e",
+      OPENSTACK_CLOUD_YAML_B64: Buffer.from(readFileSync(`${STATE}/clouds.yaml`)).toString("base64"),
+      OPENSTACK_CLOUD_CACERT_B64: Buffer.from("\n").toString("base64"),
+      OPENSTACK_CONTROL_PLANE_MACHINE_FLAVOR: "m1.medium",
+      OPENSTACK_NODE_MACHINE_FLAVOR: "m1.small",
+      OPENSTACK_DNS_NAMESERVERS: "198.51.100.1",
+      OPENSTACK_EXTERNAL_NETWORK_ID: openstack(["network", "show", "public", "-f", "value", "-c", "id"]),
+      OPENSTACK_FAILURE_DOMAIN: "testaz1",
+      OPENSTACK_IMAGE_NAME: "ubuntu-2204-kube-v1.33.0",
+      OPENSTACK_SSH_KEY_NAME: "capo-e2e",
+    };
+    const args = ["generate", "cluster", "capi-quickstart", "--kubernetes-version", "v1.33.0", "-n", NS];
+    const rendered = ok(
+      await clusterctl([...args, "--control-plane-machine-count=3", "--worker-machine-count=1"], env),
+      "clusterctl generate cluster",
+    );
+    const applied = ok(
+      await kubectl(["apply", "--dry-run=server", "-f", "-"], rendered),
+      "apply --dry-run=server",
+    );
+    for (const kind of ["cluster", "openstackcluster", "kubeadmcontrolplane", "machinedeployment", "secret"])
+      assert.match(
+        applied,
+        new RegExp(`^${kind}\\.?\\S*/capi-quickstart\\S* created \\(server dry run\\)$`, "m"),
+      );
+    const missing = await clusterctl([
+      "generate",
+      "cluster",
+      "capi-quickstart",
+      "--kubernetes-version",
+      "v1.33.0",
+    ]);
+    assert.notEqual(missing.code, 0, "without the variables clusterctl refuses");
+    assert.match(missing.stderr, /OPENSTACK_CLOUD/);
+  });
+
   it("provisions a cluster's infrastructure on the all-in-one from the pod (its RBAC is enough), and deletes it", async (t) => {
     // The demo project's cloud only, at the address pods reach (hack/mgmt/lib/openstack.sh).
     const all = parse(readFileSync(`${STATE}/clouds.yaml`, "utf8")) as { clouds: Record<string, unknown> };

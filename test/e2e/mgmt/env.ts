@@ -28,9 +28,14 @@ export interface Result {
   stderr: string;
 }
 
-async function tool(bin: string, args: string[], input?: string, timeoutMs = 300_000): Promise<Result> {
+async function tool(
+  bin: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<Result> {
+  const { input, timeoutMs = 300_000, env = {} } = opts;
   const child = run(bin, args, {
-    env: { ...process.env, KUBECONFIG },
+    env: { ...process.env, KUBECONFIG, ...env },
     timeout: timeoutMs,
     maxBuffer: 64 << 20,
   });
@@ -49,11 +54,12 @@ async function tool(bin: string, args: string[], input?: string, timeoutMs = 300
 }
 
 /** kubectl against the management cluster; `input` goes to its stdin (for `apply -f -`). */
-export const kubectl = (args: string[], input?: string) => tool(KUBECTL, args, input);
+export const kubectl = (args: string[], input?: string) =>
+  tool(KUBECTL, args, input === undefined ? {} : { input });
 
 /** clusterctl as a user runs it: its config is the one hack/mgmt/cluster.sh wrote to the default place. */
-export const clusterctl = (args: string[], timeoutMs = 600_000) =>
-  tool(CLUSTERCTL, args, undefined, timeoutMs);
+export const clusterctl = (args: string[], env: Record<string, string> = {}) =>
+  tool(CLUSTERCTL, args, { timeoutMs: 600_000, env });
 
 /** Fails with the command's output when it did not succeed; returns stdout. */
 export function ok(r: Result, what: string): string {
