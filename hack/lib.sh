@@ -14,6 +14,13 @@ apt_install() {
     { "${apt[@]}" update -q >&2 && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -q --no-install-recommends "$@" >&2; }
 }
 
+# Writes <root>/etc/passwd and group with root and the image user, nonroot (65532), as distroless images have.
+write_image_users() {
+  mkdir -p "$1/etc"
+  printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$1/etc/passwd"
+  printf 'root:x:0:\nnonroot:x:65532:\n' >"$1/etc/group"
+}
+
 # Installs the npm dependencies (and with them the pinned Node) unless the lock file is unchanged
 # since the last install; `npm ci` on a warm cache still costs ~10 s, so skip it when nothing moved.
 ensure_node_modules() {

@@ -48,8 +48,7 @@ find "$root/app/node_modules" \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d
   -o -name '*.md' \) -delete
 rm -rf "$root/app/node_modules/@types"
 
-printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$root/etc/passwd"
-printf 'root:x:0:\nnonroot:x:65532:\n' >"$root/etc/group"
+write_image_users "$root"
 # Runtimes mount their own /etc/hosts; these are for a bare run (chroot), and the order is glibc's for files first.
 printf '127.0.0.1 localhost\n::1 localhost\n' >"$root/etc/hosts"
 printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"

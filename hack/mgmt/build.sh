@@ -41,10 +41,9 @@ minor_of() { local m=${1#v1.}; printf '%s' "${m%%.*}"; }
 make_image() { # ref binary entrypoint archive
 	local ref=$1 binary=$2 entrypoint=$3 archive=$4 root ctr
 	root=$(mktemp -d "$cache/.rootfs.XXXXXX")
-	mkdir -p "$root$(dirname "$entrypoint")" "$root/etc" "$root/tmp"
+	mkdir -p "$root$(dirname "$entrypoint")" "$root/tmp"
 	cp "$binary" "$root$entrypoint"
-	printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$root/etc/passwd"
-	printf 'root:x:0:\nnonroot:x:65532:\n' >"$root/etc/group"
+	write_image_users "$root"
 	chmod 1777 "$root/tmp"
 	ctr=$(buildah from --quiet scratch)
 	buildah copy --quiet "$ctr" "$root" / >/dev/null

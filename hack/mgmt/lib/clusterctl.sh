@@ -38,23 +38,19 @@ write_clusterctl_config() {
 	repo_add infrastructure-openstack "$version" "$capo"/*.yaml
 	repo_add cert-manager "$CERT_MANAGER_VERSION" "$CACHE/mgmt/cert-manager/cert-manager.yaml"
 	v=$CLUSTER_API_VERSION
-	local text
-	text=$(
-		cat <<-EOF
-			$CLUSTERCTL_MARK: providers and cert-manager from local files, no network
-			providers:
-			  - {name: cluster-api, type: CoreProvider, url: "$CLUSTERCTL_REPO/cluster-api/$v/core-components.yaml"}
-			  - {name: kubeadm, type: BootstrapProvider, url: "$CLUSTERCTL_REPO/bootstrap-kubeadm/$v/bootstrap-components.yaml"}
-			  - {name: kubeadm, type: ControlPlaneProvider, url: "$CLUSTERCTL_REPO/control-plane-kubeadm/$v/control-plane-components.yaml"}
-			  - {name: openstack, type: InfrastructureProvider, url: "$CLUSTERCTL_REPO/infrastructure-openstack/$version/infrastructure-components.yaml"}
-			cert-manager:
-			  url: "$CLUSTERCTL_REPO/cert-manager/$CERT_MANAGER_VERSION/cert-manager.yaml"
-			  version: "$CERT_MANAGER_VERSION"
-			# clusterctl would ask GitHub for a newer release of itself.
-			CLUSTERCTL_DISABLE_VERSIONCHECK: "true"
-		EOF
-	)
-	printf '%s\n' "$text" >"$STATE/clusterctl.yaml"
+	cat >"$STATE/clusterctl.yaml" <<-EOF
+		$CLUSTERCTL_MARK: providers and cert-manager from local files, no network
+		providers:
+		  - {name: cluster-api, type: CoreProvider, url: "$CLUSTERCTL_REPO/cluster-api/$v/core-components.yaml"}
+		  - {name: kubeadm, type: BootstrapProvider, url: "$CLUSTERCTL_REPO/bootstrap-kubeadm/$v/bootstrap-components.yaml"}
+		  - {name: kubeadm, type: ControlPlaneProvider, url: "$CLUSTERCTL_REPO/control-plane-kubeadm/$v/control-plane-components.yaml"}
+		  - {name: openstack, type: InfrastructureProvider, url: "$CLUSTERCTL_REPO/infrastructure-openstack/$version/infrastructure-components.yaml"}
+		cert-manager:
+		  url: "$CLUSTERCTL_REPO/cert-manager/$CERT_MANAGER_VERSION/cert-manager.yaml"
+		  version: "$CERT_MANAGER_VERSION"
+		# clusterctl would ask GitHub for a newer release of itself.
+		CLUSTERCTL_DISABLE_VERSIONCHECK: "true"
+	EOF
 	if [[ -f $CLUSTERCTL_CONFIG ]] && ! grep -qF "$CLUSTERCTL_MARK" "$CLUSTERCTL_CONFIG"; then
 		log "$CLUSTERCTL_CONFIG is someone else's: left alone; pass --config $STATE/clusterctl.yaml to clusterctl"
 		return 0

@@ -69,14 +69,18 @@ async function until<T>(what: string, timeoutMs: number, get: () => Promise<T | 
   }
 }
 
-/** The caBundles of an object's webhooks (or the JSONPath given), base64 as stored. */
-async function caBundles(object: string[], path = "{.webhooks[*].clientConfig.caBundle}"): Promise<string[]> {
-  const out = ok(await kubectl(["get", ...object, "-o", `jsonpath=${path}`]), `get ${object.join(" ")}`);
-  const count = path.includes("[*]")
-    ? (await json<{ webhooks: unknown[] }>(["get", ...object])).webhooks.length
-    : 1;
-  const bundles = out.split(" ").filter((b) => b !== "");
-  return bundles.length === count ? bundles : [...bundles, ""];
+interface ClientConfig {
+  clientConfig?: { caBundle?: string };
+}
+
+/** The caBundles, base64 as stored, of a webhook configuration's webhooks or of a CRD's conversion webhook. */
+async function caBundles(object: string[]): Promise<string[]> {
+  const o = await json<{ webhooks?: ClientConfig[]; spec?: { conversion?: { webhook?: ClientConfig } } }>([
+    "get",
+    ...object,
+  ]);
+  const configs = o.webhooks ?? [o.spec?.conversion?.webhook ?? {}];
+  return configs.map((w) => w.clientConfig?.caBundle ?? "");
 }
 
 async function leaseHolder(): Promise<string> {
@@ -160,14 +164,8 @@ describe("clusterctl init --infrastructure openstack on the local management clu
         const bundles = await Promise.all([
           caBundles(["validatingwebhookconfiguration", "capo-validating-webhook-configuration"]),
           caBundles(["mutatingwebhookconfiguration", "capo-mutating-webhook-configuration"]),
-          caBundles(
-            ["crd", `openstackclusters.${GROUP}`],
-            "{.spec.conversion.webhook.clientConfig.caBundle}",
-          ),
-          caBundles(
-            ["crd", `openstackmachines.${GROUP}`],
-            "{.spec.conversion.webhook.clientConfig.caBundle}",
-          ),
+          caBundles(["crd", `openstackclusters.${GROUP}`]),
+          caBundles(["crd", `openstackmachines.${GROUP}`]),
         ]);
         return bundles.every((b) => b.length > 0 && b.every((x) => x !== "")) ? bundles : undefined;
       },
