@@ -1,11 +1,12 @@
 // `npm run release [-- --image <ref>] [--out <dir>]`: writes the clusterctl release artifacts into out/ (the
-// components, metadata.yaml and the cluster templates of templates/), and the repository's metadata.yaml
-// (clusterctl reads it from a provider's source tree too).
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+// components, metadata.yaml and the cluster templates), and the repository's metadata.yaml and templates/
+// (clusterctl reads them from a provider's source tree too; the book points at templates/).
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { defaultImage, renderComponents } from "./components.ts";
 import { renderMetadata } from "./metadata.ts";
+import { renderTemplates } from "./templates/flavors.ts";
 
 export const root = new URL("../..", import.meta.url).pathname;
 
@@ -23,8 +24,8 @@ if (import.meta.main) {
     [join(out, "metadata.yaml")]: renderMetadata(),
     [join(root, "metadata.yaml")]: renderMetadata(),
   };
-  for (const name of readdirSync(join(root, "templates")).filter((n) => /^cluster-template.*\.yaml$/.test(n)))
-    files[join(out, name)] = readFileSync(join(root, "templates", name), "utf8");
+  for (const [name, text] of Object.entries(renderTemplates()))
+    for (const dir of [out, join(root, "templates")]) files[join(dir, name)] = text;
   for (const [path, text] of Object.entries(files)) {
     writeFileSync(path, text);
     process.stdout.write(`wrote ${path}\n`);
