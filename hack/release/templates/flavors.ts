@@ -89,7 +89,7 @@ FLATCAR_DISABLE_AUTO_UPDATE=false; Kubernetes patch updates need \`systemctl ena
   {
     file: "clusterclass-dev-test.yaml",
     about: `The ClusterClass dev-test and its templates, for development (\`clusterctl generate yaml --from\` this file).
-Its clusters need the Secret dev-test-cloud-config (a clouds.yaml), and an image \${imageName}-<Kubernetes version>
+Its clusters need the Secret dev-test-cloud-config (a clouds.yaml), and an image <imageName>-<Kubernetes version>
 (ubuntu-2204-kube-v1.33.0 for v1.33.0) unless the variable addImageVersion is false.`,
     objects: clusterClassObjects(),
   },

@@ -45,7 +45,12 @@ describe("cluster templates", () => {
   });
 
   it("placeholders are bare scalars: an integer after substitution stays one", () => {
-    for (const [file, text] of Object.entries(rendered)) assert.doesNotMatch(text, /["']\$\{/, file);
+    for (const [file, text] of Object.entries(rendered)) {
+      assert.doesNotMatch(text, /["']\$\{/, file);
+      // clusterctl takes any ${x} for a variable, comments included: only the intended upper-case ones exist.
+      for (const [, name] of text.matchAll(/(?<!\$)\$\{([^}:%]+)/g))
+        assert.match(name!, /^[A-Z][A-Z0-9_]*$/, file);
+    }
     assert.match(rendered["cluster-template.yaml"]!, /^ {2}replicas: \$\{CONTROL_PLANE_MACHINE_COUNT\}$/m);
     assert.match(rendered["cluster-template.yaml"]!, /^ {2}replicas: \$\{WORKER_MACHINE_COUNT\}$/m);
     assert.match(rendered["cluster-template-without-lb.yaml"]!, /^ {2}replicas: 1$/m);
