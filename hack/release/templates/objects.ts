@@ -27,7 +27,7 @@ export function obj(apiVersion: string, kind: string, name: string, rest: Record
 const ref = (apiVersion: string, kind: string, name: string) => ({ apiVersion, kind, name });
 
 /** Calico's BGP and IP-in-IP between all nodes, as CAPO's templates let them in. */
-export function managedSecurityGroups(): infra.OpenStackClusterSpec["managedSecurityGroups"] {
+function managedSecurityGroups(): infra.OpenStackClusterSpec["managedSecurityGroups"] {
   const calico = (name: string, rule: Partial<infra.SecurityGroupRuleSpec>): infra.SecurityGroupRuleSpec => ({
     name: `${name} (Calico)`,
     description: `Created by cluster-api-provider-openstack - ${name} (calico)`,
@@ -94,7 +94,7 @@ export function kubeadmConfigSpec(boot: NodeBoot) {
   };
 }
 
-export function workerBootstrapSpec(boot: NodeBoot) {
+function workerBootstrapSpec(boot: NodeBoot) {
   return { joinConfiguration: { nodeRegistration: nodeRegistration(boot) }, ...ignitionFields(boot) };
 }
 
@@ -108,7 +108,7 @@ export function cluster(): Obj {
   });
 }
 
-export const cloudConfigName = `${CLUSTER_NAME}-cloud-config`;
+const cloudConfigName = `${CLUSTER_NAME}-cloud-config`;
 
 export function openStackCluster(loadBalancer: boolean): Obj {
   return obj(INFRA, "OpenStackCluster", CLUSTER_NAME, {
