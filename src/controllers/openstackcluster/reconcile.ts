@@ -5,7 +5,7 @@ import type { Scopes } from "../../cloud/identity.ts";
 import type { Recorder } from "../../cloud/recorder.ts";
 import { failureDomains } from "../../cloud/compute/availability-zones.ts";
 import type { Reader } from "../../runtime/cache.ts";
-import { markTrue, setSummary } from "../../runtime/conditions.ts";
+import { isTrue, markFalse, markTrue, READY, setSummary } from "../../runtime/conditions.ts";
 import type { Reconciler, Result } from "../../runtime/controller.ts";
 import type { EventRecorder } from "../../runtime/events.ts";
 import type { KubeClient } from "../../runtime/kube.ts";
@@ -89,17 +89,27 @@ export function openStackClusterReconciler(d: ClusterReconcilerDeps): Reconciler
             seen: {},
             // Ready is summarised at every write, so no reader sees new step conditions beside an old Ready.
             checkpoint: () => {
-              if (!deleting) setSummary(osc, { conditions: READY_PARTS });
+              if (!deleting) summarise(osc);
               return patch.patch(osc);
             },
           };
           return runSteps(s, deleting ? deleteSteps(d.reader) : normalSteps);
         });
-        if (!deleting) setSummary(osc, { conditions: READY_PARTS });
+        if (!deleting) summarise(osc);
         return result;
       });
     },
   };
+}
+
+/**
+ * Ready from the step conditions. A group that has not run yet has no condition, so until the last step has
+ * run, Ready stays False: Cluster API mirrors it as the Cluster's InfrastructureReady.
+ */
+function summarise(osc: OpenStackCluster): void {
+  setSummary(osc, { conditions: READY_PARTS });
+  if (osc.status?.ready !== true && isTrue(osc, READY))
+    markFalse(osc, READY, "Provisioning", "Info", "the cluster's infrastructure is being created");
 }
 
 /** The OpenStack client, with OpenStackAuthenticationSucceeded telling whether the credentials work. */
