@@ -1,235 +1,135 @@
-// The quickstart's second half, after hack/quickstart.sh has built envtest and started OpenStack:
-// a private kube-apiserver with Cluster API's and our CRDs, the cloud credentials Secret, a Cluster
-// with its OpenStackCluster, and `capo-ts manager` reconciling it on the all-in-one until Ctrl-C.
-// Progress is printed as the conditions change (the manager's JSON log goes to a file). Ctrl-C, or
-// --exit-when-ready once the OpenStackCluster is Ready, deletes the cluster's infrastructure again and
-// stops everything, so nothing is left on the cloud.
-import { spawn, type ChildProcess } from "node:child_process";
-import { openSync, readFileSync } from "node:fs";
-import { copyFile, mkdir } from "node:fs/promises";
-import path from "node:path";
-import { parseArgs } from "node:util";
-import { clientFor } from "../src/openstack/client.ts";
+// The quickstart's person-facing half, after hack/quickstart.sh has applied the generated cluster on the local
+// management cluster:
+//   follow <cluster>   prints what is created and what each object waits for until the first control plane's
+//                      server is up and the cluster's infrastructure is Ready, then what exists on OpenStack;
+//   delete <cluster>   deletes the Cluster, follows it away, and proves with a sweep that nothing is left.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { loadBalancerName, clusterDescription, type ClusterRef } from "../src/cloud/names.ts";
+import { clientFor, type OpenStackClient } from "../src/openstack/client.ts";
 import { credentialFromClouds } from "../src/openstack/clouds.ts";
+import { exactName } from "../src/openstack/compute.ts";
 import { SessionRegistry } from "../src/openstack/session.ts";
-import { KubeClient } from "../src/runtime/kube.ts";
-import type { KubeObject } from "../src/runtime/object.ts";
-import { Clusters, OpenStackClusters, Secrets } from "../src/runtime/resources.ts";
-import { generateTestCertificates } from "../test/env/certs.ts";
-import { startKube, type KubeEnv } from "../test/env/kube.ts";
+import { isTrue, READY } from "../src/runtime/conditions.ts";
+import { KubeClient, loadKubeConfig } from "../src/runtime/kube.ts";
+import { Clusters } from "../src/runtime/resources.ts";
 import { CLOUDS_YAML_PATH, readSeed } from "../test/env/openstack.ts";
+import { assertNothingLeft, counts, inventory } from "../test/env/sweep.ts";
+import { follow, snapshot, type Obj, type Snapshot } from "./quickstart/progress.ts";
 
-const root = path.resolve(import.meta.dirname, "..");
 const namespace = "default";
-const clusterName = "capo-quickstart";
-const healthAddr = "127.0.0.1:9440";
-const metricsAddr = "127.0.0.1:8080";
+const say = (message: string): boolean => process.stdout.write(`\n${message}\n`);
 
-function say(message: string): void {
-  process.stderr.write(`[quickstart] ${message}\n`);
-}
-
-/** Proves the credentials work before anything depends on them: token, and the seeded flavor, image and network. */
-async function checkCloud(cloudsYaml: string, seed: Record<string, string>): Promise<void> {
-  const credential = credentialFromClouds({ cloudsYaml, cloudName: seed.OPENSTACK_CLOUD ?? "capo-e2e" });
-  const os = clientFor(new SessionRegistry(), credential);
-  const [flavors, images, networks] = await Promise.all([
-    os.compute.listFlavors(),
-    os.image.listImages({ name: seed.OPENSTACK_IMAGE_NAME }),
-    os.network.networks.list({ name: seed.OPENSTACK_EXTERNAL_NETWORK_NAME }),
-  ]);
-  say(
-    `OpenStack: project ${await os.projectId()}, ${flavors.length} flavors, ` +
-      `image ${seed.OPENSTACK_IMAGE_NAME}: ${images.length === 1 ? "found" : "MISSING"}, ` +
-      `external network ${seed.OPENSTACK_EXTERNAL_NETWORK_NAME}: ${networks.length === 1 ? "found" : "MISSING"}`,
+function openstack(): OpenStackClient {
+  const seed = readSeed();
+  const cloudsYaml = readFileSync(CLOUDS_YAML_PATH, "utf8");
+  return clientFor(
+    new SessionRegistry(),
+    credentialFromClouds({ cloudsYaml, cloudName: seed.OPENSTACK_CLOUD ?? "capo-e2e" }),
   );
-  if (images.length !== 1 || networks.length !== 1)
-    throw new Error("the all-in-one lacks its seeded image or network");
 }
 
-type Obj = KubeObject<Record<string, unknown>, Record<string, unknown>>;
+const ofKind = (s: Snapshot, kind: string): Obj[] =>
+  [...s.raw.entries()].filter(([k]) => k.startsWith(`${kind}/`)).map(([, o]) => o);
 
-async function createClusterObjects(
-  env: KubeEnv,
-  cloudsYaml: string,
-  seed: Record<string, string>,
-): Promise<void> {
-  const kube = new KubeClient(env.kubeConfig);
-  const secretName = `${clusterName}-cloud-config`;
-  await kube.create(Secrets, {
-    metadata: { name: secretName, namespace, labels: { "clusterctl.cluster.x-k8s.io/move": "true" } },
-    stringData: { "clouds.yaml": cloudsYaml },
-  });
-  const cluster = await kube.create<Obj>(Clusters, {
-    metadata: { name: clusterName, namespace },
-    spec: {
-      clusterNetwork: { pods: { cidrBlocks: ["192.168.0.0/16"] } },
-      infrastructureRef: {
-        apiVersion: "infrastructure.cluster.x-k8s.io/v1beta1",
-        kind: "OpenStackCluster",
-        name: clusterName,
-      },
-    },
-  });
-  // Cluster API's cluster controller would set this owner reference; there is none here.
-  const owner = {
-    apiVersion: "cluster.x-k8s.io/v1beta1",
-    kind: "Cluster",
-    name: clusterName,
-    uid: cluster.metadata.uid ?? "",
-  };
-  await kube.create(OpenStackClusters, {
-    metadata: {
-      name: clusterName,
-      namespace,
-      labels: { "cluster.x-k8s.io/cluster-name": clusterName },
-      ownerReferences: [owner],
-    },
-    spec: {
-      identityRef: { name: secretName, cloudName: seed.OPENSTACK_CLOUD ?? "capo-e2e" },
-      externalNetwork: { filter: { name: seed.OPENSTACK_EXTERNAL_NETWORK_NAME } },
-      managedSubnets: [{ cidr: "10.6.0.0/24", dnsNameservers: [seed.OPENSTACK_DNS_NAMESERVERS] }],
-      managedSecurityGroups: { allowAllInClusterTraffic: true },
-      apiServerLoadBalancer: { enabled: true },
-    },
-  });
-  say(`created Secret ${secretName}, Cluster and OpenStackCluster ${namespace}/${clusterName}`);
+// The Ready condition, not status.ready: a control plane's is True only once it is in the API load balancer.
+const isReady = (o: Obj): boolean => isTrue(o, READY);
+
+const isControlPlane = (o: Obj): boolean =>
+  o.metadata.labels?.["cluster.x-k8s.io/control-plane"] !== undefined;
+
+/** Where the quickstart can get to here: infrastructure Ready and the first control plane's server ACTIVE. */
+function asFarAsItGoes(s: Snapshot): boolean {
+  const infra = ofKind(s, "OpenStackCluster");
+  const cps = ofKind(s, "OpenStackMachine").filter(isControlPlane);
+  return infra.length === 1 && infra.every(isReady) && cps.length > 0 && cps.every(isReady);
 }
 
-function startManager(kubeconfig: string, logFile: string): ChildProcess {
-  // The manager serves its webhooks with a throw-away certificate (the apiserver here does not call them).
-  const { certDir } = generateTestCertificates("quickstart");
-  const args = [
-    "manager",
-    `--kubeconfig=${kubeconfig}`,
-    `--health-addr=${healthAddr}`,
-    `--metrics-bind-addr=${metricsAddr}`,
-    `--webhook-cert-dir=${certDir}`,
-    "--v=2",
-  ];
-  say(`starting: bin/capo-ts ${args.join(" ")} (log: ${logFile})`);
-  const log = openSync(logFile, "a");
-  return spawn(path.join(root, "bin/capo-ts"), args, { stdio: ["ignore", log, log] });
-}
-
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-}
-
-/** Prints each condition change of the OpenStackCluster until `done` says stop; returns the last object seen. */
-async function follow(
-  kube: KubeClient,
-  done: (o: Obj | undefined) => boolean,
-  timeoutMs: number,
-): Promise<Obj | undefined> {
-  const seen = new Map<string, string>();
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const o = await kube.get<Obj>(OpenStackClusters, namespace, clusterName).catch(() => undefined);
-    for (const c of (o?.status?.conditions ?? []) as Condition[]) {
-      const line = `${c.type}: ${c.status}${c.reason ? ` (${c.reason})` : ""}${c.message ? ` ${c.message}` : ""}`;
-      if (seen.get(c.type) !== line) say(line);
-      seen.set(c.type, line);
-    }
-    if (done(o)) return o;
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-function summary(o: Obj | undefined): string {
-  const st = (o?.status ?? {}) as Record<
-    string,
-    { id?: string; name?: string; ip?: string; internalIP?: string }
-  >;
-  const ep = (o?.spec as { controlPlaneEndpoint?: { host: string; port: number } } | undefined)
-    ?.controlPlaneEndpoint;
-  return [
-    `network ${st.network?.name ?? "-"} (${st.network?.id ?? "-"})`,
-    `router ${st.router?.id ?? "-"}`,
-    `load balancer ${st.apiServerLoadBalancer?.name ?? "-"} VIP ${st.apiServerLoadBalancer?.internalIP ?? "-"} floating IP ${st.apiServerLoadBalancer?.ip ?? "-"}`,
-    `control plane endpoint ${ep ? `${ep.host}:${ep.port}` : "-"}`,
-  ].join("\n  ");
-}
-
-/** Deletes the OpenStackCluster and waits until the manager has removed its infrastructure. */
-async function deleteCluster(kube: KubeClient): Promise<void> {
-  say("deleting the OpenStackCluster: the manager removes its OpenStack resources");
-  const started = Date.now();
-  await kube.delete(OpenStackClusters, namespace, clusterName).catch(() => undefined);
-  await follow(kube, (o) => o === undefined, 300_000);
-  say(`deleted in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
-
-async function waitReady(manager: ChildProcess, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (manager.exitCode !== null) throw new Error(`the manager exited with code ${manager.exitCode}`);
-    const ok = await fetch(`http://${healthAddr}/readyz`).then(
-      (r) => r.ok,
-      () => false,
+/** The servers, load balancer and floating IPs of the cluster, as OpenStack lists them. */
+async function showCloud(os: OpenStackClient, cluster: ClusterRef, machines: string[]): Promise<void> {
+  const [servers, lbs, fips] = await Promise.all([
+    Promise.all(machines.map((m) => os.compute.listServers({ name: exactName(m) }))).then((l) => l.flat()),
+    os.loadBalancer.loadBalancers.list({ name: loadBalancerName(cluster) }),
+    os.network.floatingIPs.list({ description: clusterDescription(cluster) }),
+  ]);
+  say("On OpenStack (project demo):");
+  for (const s of servers) process.stdout.write(`  server         ${s.name}  ${s.status}  id ${s.id}\n`);
+  for (const lb of lbs)
+    process.stdout.write(
+      `  load balancer  ${lb.name}  ${lb.provisioning_status}/${lb.operating_status}  VIP ${lb.vip_address}\n`,
     );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 250));
+  for (const f of fips)
+    process.stdout.write(
+      `  floating IP    ${f.floating_ip_address} -> ${f.fixed_ip_address ?? "(unassociated)"}\n`,
+    );
+}
+
+function kubectlGet(): void {
+  say("kubectl get cluster,openstackcluster,machine,openstackmachine");
+  spawnSync("kubectl", ["get", "cluster,openstackcluster,machine,openstackmachine", "-n", namespace], {
+    stdio: "inherit",
+  });
+}
+
+const WHERE_IT_STOPS = `Where this stops, and why:
+  The cluster's network, router, security groups, API load balancer and floating IP exist, and the first
+  control plane's server is ACTIVE behind the load balancer. Here the local Nova runs the fake hypervisor: its
+  servers boot no operating system, so kubeadm never starts an API server and no node ever reports. Cluster
+  API therefore waits as it would on a real cloud for a slow first node: the KubeadmControlPlane creates its
+  other two machines only once the first one's API server answers, and the worker's KubeadmConfig holds its
+  bootstrap data until the control plane is initialized. On a real OpenStack the same manifests go on from here.
+
+  Delete it all: hack/quickstart.sh --delete     (stop the environments: hack/mgmt/cluster.sh stop,
+                                                 hack/openstack/aio.sh stop)`;
+
+async function followCreate(kube: KubeClient, name: string): Promise<void> {
+  say(`Following ${namespace}/${name} (Ctrl-C stops watching; the cluster stays):`);
+  const started = Date.now();
+  const last = await follow(() => snapshot(kube, namespace, name), asFarAsItGoes, 600_000);
+  say(
+    `Infrastructure Ready and the first control plane up in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+  );
+  kubectlGet();
+  const machines = ofKind(last, "OpenStackMachine").map((o) => o.metadata.name ?? "");
+  await showCloud(openstack(), { namespace, name }, machines);
+  say(WHERE_IT_STOPS);
+}
+
+async function followDelete(kube: KubeClient, name: string): Promise<void> {
+  const before = await snapshot(kube, namespace, name);
+  if (!before.raw.has(`Cluster/${name}`)) say(`No Cluster ${namespace}/${name}; sweeping the cloud anyway.`);
+  else {
+    say(`kubectl delete cluster ${name}: following it away`);
+    await kube.delete(Clusters, namespace, name);
+    const started = Date.now();
+    await follow(
+      () => snapshot(kube, namespace, name),
+      (s) => s.objects.size === 0,
+      600_000,
+    );
+    say(`Deleted in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   }
-  throw new Error(`the manager was not ready on http://${healthAddr}/readyz within ${timeoutMs / 1000} s`);
+  const machines = ofKind(before, "OpenStackMachine").map((o) => o.metadata.name ?? "");
+  const left = await inventory(openstack(), { namespace, name }, { machineNames: machines });
+  const tally = Object.entries(counts(left))
+    .map(([kind, n]) => `${n} ${kind}`)
+    .join(", ");
+  say(`Sweep of the cloud by the cluster's names, descriptions and server names: ${tally}.`);
+  assertNothingLeft(left);
+  say("Nothing of the cluster is left on OpenStack.");
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { "exit-when-ready": { type: "boolean", default: false } } });
-  const seed = readSeed();
-  const cloudsYaml = readFileSync(CLOUDS_YAML_PATH, "utf8");
-  await checkCloud(cloudsYaml, seed);
-
-  say("starting kube-apiserver and etcd with Cluster API's and capo-ts's CRDs");
-  const env = await startKube({ installCAPICRDs: true, crdDirs: [path.join(root, "config/crd/bases")] });
-  let manager: ChildProcess | undefined;
-  const shutdown = async (): Promise<void> => {
-    if (manager && manager.exitCode === null) {
-      const exited = new Promise((r) => manager?.once("exit", r));
-      manager.kill("SIGTERM");
-      await exited;
-    }
-    await env.stop();
-  };
-  try {
-    const stable = path.join(
-      process.env.CAPO_TS_CACHE ?? path.join(root, ".cache"),
-      "quickstart",
-      "kubeconfig",
-    );
-    await mkdir(path.dirname(stable), { recursive: true });
-    await copyFile(env.kubeconfigPath, stable);
-    await createClusterObjects(env, cloudsYaml, seed);
-    manager = startManager(env.kubeconfigPath, path.join(path.dirname(stable), "manager.log"));
-    await waitReady(manager);
-    say(`manager ready: health http://${healthAddr}/readyz, metrics http://${metricsAddr}/metrics`);
-    say(`kubeconfig: ${stable} (apiserver ${env.server})`);
-    const kube = new KubeClient(env.kubeConfig);
-    const started = Date.now();
-    const ready = await follow(
-      kube,
-      (o) => (o?.status as { ready?: boolean } | undefined)?.ready === true,
-      300_000,
-    );
-    say(`OpenStackCluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s:\n  ${summary(ready)}`);
-    if (!values["exit-when-ready"]) {
-      say("running; Ctrl-C deletes the cluster's infrastructure and stops the manager and the apiserver");
-      await new Promise<void>((resolve) => {
-        process.once("SIGINT", resolve);
-        process.once("SIGTERM", resolve);
-        manager?.once("exit", () => {
-          resolve();
-        });
-      });
-    }
-    if (manager.exitCode === null) await deleteCluster(kube);
-  } finally {
-    await shutdown();
-  }
+  const [command, name] = process.argv.slice(2);
+  if (!name || (command !== "follow" && command !== "delete"))
+    throw new Error("usage: quickstart.ts follow|delete <cluster>");
+  const kube = new KubeClient(loadKubeConfig(process.env.KUBECONFIG));
+  await (command === "follow" ? followCreate(kube, name) : followDelete(kube, name));
 }
 
-await main();
+try {
+  await main();
+} catch (e) {
+  process.stderr.write(`[quickstart] ${(e as Error).message}\n`);
+  process.exitCode = 1;
+}

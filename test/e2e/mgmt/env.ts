@@ -2,6 +2,7 @@
 // kubectl and clusterctl built for it, and small helpers around them. The cluster must be started first.
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { loadKubeConfig } from "../../../src/runtime/kube.ts";
 
@@ -74,4 +75,24 @@ export async function json<T>(args: string[]): Promise<T> {
 /** The openstack CLI as the all-in-one's admin, from the host; returns trimmed stdout. */
 export function openstack(args: string[]): string {
   return execFileSync("openstack", ["--os-cloud", "capo-e2e-admin", ...args], { encoding: "utf8" }).trim();
+}
+
+/** Polls `get` every 500 ms until it returns a value; the timeout error carries the last error seen. */
+export async function until<T>(
+  what: string,
+  timeoutMs: number,
+  get: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    try {
+      const v = await get();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e instanceof Error ? e.message : JSON.stringify(e);
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+    await sleep(500);
+  }
 }
