@@ -3,9 +3,9 @@
 // from the image: conversion and validation through the in-cluster webhooks, secure metrics, JSON logs, leader
 // election, least-privilege RBAC, then `clusterctl upgrade plan` and `clusterctl delete`.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
 import { request } from "node:https";
+import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { ApiError, KubeClient } from "../../../src/runtime/kube.ts";
 import { OpenStackMachines } from "../../../src/runtime/resources.ts";
@@ -18,10 +18,12 @@ import {
   ok,
   openstack,
   requireCluster,
+  ROOT,
   STATE,
   until,
 } from "./env.ts";
 
+const run = promisify(execFile);
 const GROUP = "infrastructure.cluster.x-k8s.io";
 const CAPO_NS = "capo-system";
 const DEPLOYMENT = "capo-controller-manager";
@@ -51,6 +53,18 @@ const ready = (p: Pod) =>
 async function pods(namespace: string, selector = ""): Promise<Pod[]> {
   const args = ["get", "pods", "-n", namespace, ...(selector ? ["-l", selector] : [])];
   return (await json<{ items: Pod[] }>(args)).items;
+}
+
+const isCluster = (doc: string): boolean => /^kind: Cluster$/m.test(doc);
+
+/** What `source templates/env.rc <clouds.yaml> <cloud>` exports, as the book has a user run it. */
+async function envRc(cloudsYaml: string, cloud: string): Promise<Record<string, string>> {
+  const script = 'source "$1" "$2" "$3" && env -0';
+  const { stdout } = await run("bash", ["-c", script, "bash", `${ROOT}templates/env.rc`, cloudsYaml, cloud]);
+  const vars = stdout
+    .split("\0")
+    .map((kv): [string, string] => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]);
+  return Object.fromEntries(vars.filter(([k]) => /^(OPENSTACK_CLOUD|CAPO_CLOUD)/.test(k)));
 }
 
 interface ClientConfig {
@@ -315,40 +329,62 @@ describe("clusterctl init --infrastructure openstack on the local management clu
     ok(await kubectl(["scale", "deploy", DEPLOYMENT, "-n", CAPO_NS, "--replicas=1"]), "scale to 1");
   });
 
-  it("renders the default cluster template with the book's variables, and the apiserver accepts it", async () => {
-    const env = {
-      OPENSTACK_CLOUD: "capo-e2e",
-      OPENSTACK_CLOUD_YAML_B64: Buffer.from(readFileSync(`${STATE}/clouds.yaml`)).toString("base64"),
-      OPENSTACK_CLOUD_CACERT_B64: Buffer.from("\n").toString("base64"),
-      OPENSTACK_CONTROL_PLANE_MACHINE_FLAVOR: "m1.medium",
-      OPENSTACK_NODE_MACHINE_FLAVOR: "m1.small",
-      OPENSTACK_DNS_NAMESERVERS: "198.51.100.1",
-      OPENSTACK_EXTERNAL_NETWORK_ID: openstack(["network", "show", "public", "-f", "value", "-c", "id"]),
-      OPENSTACK_FAILURE_DOMAIN: "testaz1",
-      OPENSTACK_IMAGE_NAME: "ubuntu-2204-kube-v1.33.0",
-      OPENSTACK_SSH_KEY_NAME: "capo-e2e",
-    };
-    const args = ["generate", "cluster", "capi-quickstart", "--kubernetes-version", "v1.33.0", "-n", NS];
-    const rendered = ok(
-      await clusterctl([...args, "--control-plane-machine-count=3", "--worker-machine-count=1"], env),
-      "clusterctl generate cluster",
-    );
-    const applied = ok(
-      await kubectl(["apply", "--dry-run=server", "-f", "-"], rendered),
-      "apply --dry-run=server",
-    );
-    for (const kind of ["cluster", "openstackcluster", "kubeadmcontrolplane", "machinedeployment", "secret"])
+  // Every cluster template flavor, rendered with env.rc's and the book's variables.
+  let flavorVars: Promise<Record<string, string>> | undefined;
+  const variables = async () => ({
+    ...(await envRc(`${STATE}/clouds.yaml`, "capo-e2e")),
+    OPENSTACK_CONTROL_PLANE_MACHINE_FLAVOR: "m1.medium",
+    OPENSTACK_NODE_MACHINE_FLAVOR: "m1.small",
+    OPENSTACK_DNS_NAMESERVERS: "198.51.100.1",
+    OPENSTACK_EXTERNAL_NETWORK_ID: openstack(["network", "show", "public", "-f", "value", "-c", "id"]),
+    OPENSTACK_FAILURE_DOMAIN: "testaz1",
+    OPENSTACK_IMAGE_NAME: "ubuntu-2204-kube-v1.33.0",
+    OPENSTACK_FLATCAR_IMAGE_NAME: "ubuntu-2204-kube-v1.33.0",
+    FLATCAR_IMAGE_NAME: "ubuntu-2204-kube-v1.33.0",
+    OPENSTACK_SSH_KEY_NAME: "capo-e2e",
+  });
+  const generate = async (flavor: string, name: string) => {
+    flavorVars ??= variables();
+    const args = ["generate", "cluster", name, "--kubernetes-version", "v1.33.0", "-n", NS];
+    const counts = ["--control-plane-machine-count=3", "--worker-machine-count=1"];
+    return clusterctl([...args, ...counts, ...(flavor ? ["--flavor", flavor] : [])], await flavorVars);
+  };
+  const kubeadm = ["cluster", "openstackcluster", "kubeadmcontrolplane", "machinedeployment", "secret"];
+  for (const flavor of ["", "without-lb", "external-cloud-provider", "flatcar", "flatcar-sysext"])
+    it(`--flavor ${flavor || "(default)"}: every object passes the apiserver's dry run, webhooks included`, async () => {
+      const name = `tpl-${flavor || "default"}`;
+      const rendered = ok(await generate(flavor, name), "clusterctl generate cluster");
+      const applied = ok(await kubectl(["apply", "--dry-run=server", "-f", "-"], rendered), "dry run");
+      for (const kind of kubeadm)
+        assert.match(applied, new RegExp(`^${kind}\\.?\\S*/${name}\\S* created \\(server dry run\\)$`, "m"));
+      const secret = rendered.split("\n---\n").find((d) => /^kind: Secret$/m.test(d)) ?? "";
+      assert.match(secret, /clusterctl\.cluster\.x-k8s\.io\/move: "true"/, "the cloud-config Secret moves");
       assert.match(
-        applied,
-        new RegExp(`^${kind}\\.?\\S*/capi-quickstart\\S* created \\(server dry run\\)$`, "m"),
+        secret,
+        new RegExp(`clouds.yaml: ${(await flavorVars)?.OPENSTACK_CLOUD_YAML_B64 ?? "-"}`),
+        "env.rc's clouds.yaml",
       );
-    const missing = await clusterctl([
-      "generate",
-      "cluster",
-      "capi-quickstart",
-      "--kubernetes-version",
-      "v1.33.0",
-    ]);
+      if (flavor.startsWith("flatcar")) assert.match(rendered, /format: ignition/);
+      if (flavor === "without-lb") assert.doesNotMatch(rendered, /apiServerLoadBalancer:\s+enabled: true/);
+    });
+
+  it("--flavor development: the dev-test ClusterClass comes with it, applies, and its Cluster passes the dry run", async () => {
+    const rendered = ok(await generate("development", "tpl-development"), "clusterctl generate cluster");
+    const docs = rendered.split(/^---$/m).filter((d) => d.trim() !== "");
+    const [clusters, classParts] = [docs.filter(isCluster), docs.filter((d) => !isCluster(d))];
+    assert.equal(clusters.length, 1);
+    assert.match(
+      classParts.join(""),
+      /kind: ClusterClass/,
+      "clusterctl adds the ClusterClass from the repository",
+    );
+    ok(await kubectl(["apply", "-f", "-"], classParts.join("\n---\n")), "apply the ClusterClass");
+    const applied = ok(await kubectl(["apply", "--dry-run=server", "-f", "-"], clusters[0]), "dry run");
+    assert.match(applied, /^cluster\.\S*\/tpl-development created \(server dry run\)$/m);
+  });
+
+  it("refuses to render without the variables", async () => {
+    const missing = await clusterctl(["generate", "cluster", "tpl-none", "--kubernetes-version", "v1.33.0"]);
     assert.notEqual(missing.code, 0, "without the variables clusterctl refuses");
     assert.match(missing.stderr, /OPENSTACK_CLOUD/);
   });
