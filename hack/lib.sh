@@ -87,7 +87,9 @@ stop_environments_unless_kept() {
   [ -z "${ENVTEST_PID:-}" ] || wait "$ENVTEST_PID" 2>/dev/null || true
   [ -z "${MGMT_BUILD_PID:-}" ] || wait "$MGMT_BUILD_PID" 2>/dev/null || true
   if [ "${CAPO_TS_KEEP_ENV:-0}" != 1 ]; then
-    bash hack/mgmt/cluster.sh stop >"$ENV_LOGS/mgmt-stop.log" 2>&1 || log "mgmt stop failed: see $ENV_LOGS/mgmt-stop.log"
+    # The e2e's second management cluster (the target of clusterctl move), if a test left it running.
+    [ ! -d /var/lib/capo-ts-mgmt-1 ] || CAPO_TS_MGMT_INSTANCE=1 bash hack/mgmt/cluster.sh stop >>"$ENV_LOGS/mgmt-stop.log" 2>&1 || true
+    bash hack/mgmt/cluster.sh stop >>"$ENV_LOGS/mgmt-stop.log" 2>&1 || log "mgmt stop failed: see $ENV_LOGS/mgmt-stop.log"
     bash hack/openstack/aio.sh stop >"$ENV_LOGS/aio-stop.log" 2>&1 || log "aio stop failed: see $ENV_LOGS/aio-stop.log"
   fi
 }

@@ -9,9 +9,11 @@
 #        cluster.sh stop     stop every process and every pod sandbox (the cluster's state stays)
 #        cluster.sh status   one line per process; exit 1 if anything is down
 #        cluster.sh reset    stop, then delete the cluster's state, so that the next start begins from scratch
+#        CAPO_TS_MGMT_INSTANCE=N cluster.sh ...   the same for a further cluster beside the first (N = 1-9)
 #
 # State, logs and PIDs under /var/lib/capo-ts-mgmt; the admin kubeconfig is /var/lib/capo-ts-mgmt/admin.kubeconfig,
 # merged into ~/.kube/config as context capo-mgmt; clusterctl's config is ~/.config/cluster-api/clusterctl.yaml.
+# Instance N: /var/lib/capo-ts-mgmt-N, context capo-mgmt-N, node address 10.253.0.<N+1>, apiserver port 6443+N.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,25 +23,36 @@ REPO=$(cd "$HERE/../.." && pwd)
 # shellcheck source=versions.env
 . "$HERE/versions.env"
 CACHE=${CAPO_TS_CACHE:-$HOME/.cache/capo-ts}
-STATE=${CAPO_TS_MGMT_STATE:-/var/lib/capo-ts-mgmt}
+# A second (third...) management cluster beside the first, e.g. the target of `clusterctl move`: instance N
+# has its own state, node address, ports, bridge, address ranges and cgroups.
+INSTANCE=${CAPO_TS_MGMT_INSTANCE:-0}
+[[ $INSTANCE =~ ^[0-9]$ ]] || { echo "CAPO_TS_MGMT_INSTANCE must be 0-9, not $INSTANCE" >&2; exit 2; }
+SUFFIX=$( ((INSTANCE == 0)) || echo "-$INSTANCE")
+STATE=${CAPO_TS_MGMT_STATE:-/var/lib/capo-ts-mgmt$SUFFIX}
 RUN=$STATE/run
 LOGS=$STATE/log
 PKI=$STATE/pki
 KUBE_BIN=$CACHE/mgmt/kube/bin
 ENVTEST_BIN=$CACHE/envtest/kube-$KUBERNETES_VERSION-etcd-$ETCD_VERSION
 CONTAINERD_SOCK=$RUN/containerd.sock
-NODE_NAME=capo-mgmt
+NODE_NAME=capo-mgmt$SUFFIX
 # The node's address is a second address of the loopback device (this kernel has no dummy interfaces): the
 # same on every machine, local to the host and reachable from pods through the bridge.
-NODE_IP=10.253.0.1
-API_PORT=6443
-ETCD_PORT=2479
-POD_CIDR=10.244.0.0/24
-BRIDGE=capo-cni0
-SERVICE_CIDR=10.96.0.0/16
-SERVICE_IP=10.96.0.1
+NODE_IP=10.253.0.$((1 + INSTANCE))
+API_PORT=$((6443 + INSTANCE))
+ETCD_PORT=$((2479 + 10 * INSTANCE))
+# The controller-manager's and scheduler's secure ports, and the kubelet's healthz port, all on 127.0.0.1.
+LOCAL_PORT_OFFSET=$((100 * INSTANCE))
+POD_CIDR=10.244.$INSTANCE.0/24
+BRIDGE=capo-cni$INSTANCE
+SERVICE_CIDR=10.$((96 + INSTANCE)).0.0/16
+SERVICE_IP=10.$((96 + INSTANCE)).0.1
 SNAPSHOTTER=overlayfs
-PROCS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy)
+# Two kube-proxies on one host would rewrite each other's KUBE-SERVICES chain. The only Service a management
+# cluster's pods use is the apiserver's (no cluster DNS; the apiserver calls webhooks at pod IPs), so a second
+# instance has a fixed DNAT for it instead (service_dnat).
+PROCS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet)
+((INSTANCE > 0)) || PROCS+=(kube-proxy)
 
 # shellcheck source=../lib.sh
 . "$REPO/hack/lib.sh"
@@ -81,8 +94,10 @@ setup_host() {
 start_etcd() {
 	spawn etcd "$ENVTEST_BIN/etcd" --name "$NODE_NAME" --data-dir "$STATE/etcd" \
 		--listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
-		--listen-peer-urls http://127.0.0.1:2480 --initial-advertise-peer-urls http://127.0.0.1:2480 \
-		--initial-cluster "$NODE_NAME=http://127.0.0.1:2480" --listen-metrics-urls http://127.0.0.1:2481 \
+		--listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" \
+		--initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" \
+		--initial-cluster "$NODE_NAME=http://127.0.0.1:$((ETCD_PORT + 1))" \
+		--listen-metrics-urls "http://127.0.0.1:$((ETCD_PORT + 2))" \
 		--log-level warn
 }
 
@@ -114,8 +129,10 @@ start_controllers() {
 		--authorization-kubeconfig "$STATE/controller-manager.kubeconfig" \
 		--service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
 		--cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
-		--use-service-account-credentials=true --cluster-name "$NODE_NAME"
+		--use-service-account-credentials=true --cluster-name "$NODE_NAME" \
+		--secure-port $((10257 + LOCAL_PORT_OFFSET))
 	spawn kube-scheduler "$KUBE_BIN/kube-scheduler" "${common[@]}" --kubeconfig "$STATE/scheduler.kubeconfig" \
+		--secure-port $((10259 + LOCAL_PORT_OFFSET)) \
 		--authentication-kubeconfig "$STATE/scheduler.kubeconfig" --authorization-kubeconfig "$STATE/scheduler.kubeconfig"
 }
 
@@ -125,7 +142,28 @@ start_node() {
 	spawn kubelet "$KUBE_BIN/kubelet" --config "$STATE/kubelet.yaml" --kubeconfig "$STATE/kubelet.kubeconfig" \
 		--hostname-override "$NODE_NAME" --node-ip "$NODE_IP" --root-dir "$STATE/kubelet" \
 		--cert-dir "$STATE/kubelet/pki"
-	spawn kube-proxy "$KUBE_BIN/kube-proxy" --config "$STATE/kube-proxy.yaml"
+	if ((INSTANCE == 0)); then spawn kube-proxy "$KUBE_BIN/kube-proxy" --config "$STATE/kube-proxy.yaml"; else service_dnat; fi
+}
+
+# The apiserver's Service address, from this instance's pods, to the apiserver (instances > 0: no kube-proxy).
+service_dnat() {
+	local rule=(-i "$BRIDGE" -d "$SERVICE_IP/32" -p tcp --dport 443 -j DNAT --to-destination "$NODE_IP:$API_PORT"
+		-m comment --comment "$NODE_NAME-kubernetes-service")
+	iptables -t nat -C PREROUTING "${rule[@]}" 2>/dev/null || iptables -t nat -I PREROUTING "${rule[@]}"
+}
+
+# Pods of instance N > 0 live under the cgroup /capo-mgmt-N, beside the first instance's /kubepods; the
+# kubelet wants its cgroup root to exist in every hierarchy (cgroup v1 here), and cpuset's to have CPUs.
+make_cgroup_root() {
+	local dir
+	for dir in /sys/fs/cgroup/*/; do
+		[[ -d $dir && ! -L ${dir%/} ]] || continue
+		mkdir -p "$dir$NODE_NAME"
+		if [[ -f ${dir}cpuset.cpus ]]; then
+			cp "${dir}cpuset.cpus" "$dir$NODE_NAME/cpuset.cpus"
+			cp "${dir}cpuset.mems" "$dir$NODE_NAME/cpuset.mems"
+		fi
+	done
 }
 
 ctr_() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
@@ -156,6 +194,7 @@ cmd_start() {
 	bash "$HERE/build.sh"
 	mkdir -p "$RUN" "$LOGS" "$STATE/kubelet"
 	setup_host
+	((INSTANCE == 0)) || make_cgroup_root
 	make_pki
 	write_containerd_config
 	write_kubelet_config
@@ -168,13 +207,13 @@ cmd_start() {
 	start_node
 	import_images
 	wait_for "node $NODE_NAME" 90 node_ready
-	wait_for kube-controller-manager 30 healthy https://127.0.0.1:10257/healthz
-	wait_for kube-scheduler 30 healthy https://127.0.0.1:10259/healthz
-	wait_for kube-proxy 30 healthy http://127.0.0.1:10256/healthz
+	wait_for kube-controller-manager 30 healthy "https://127.0.0.1:$((10257 + LOCAL_PORT_OFFSET))/healthz"
+	wait_for kube-scheduler 30 healthy "https://127.0.0.1:$((10259 + LOCAL_PORT_OFFSET))/healthz"
+	((INSTANCE > 0)) || wait_for kube-proxy 30 healthy http://127.0.0.1:10256/healthz
 	merge_kubeconfig
 	write_clusterctl_config
 	expose_openstack
-	log "ready in $((SECONDS - t0)) s; kubeconfig $STATE/admin.kubeconfig (context capo-mgmt in ~/.kube/config)"
+	log "ready in $((SECONDS - t0)) s; kubeconfig $STATE/admin.kubeconfig (context $NODE_NAME in ~/.kube/config)"
 	log "clusterctl and kubectl: export PATH=$CACHE/mgmt/capi/bin:$KUBE_BIN:\$PATH"
 }
 
@@ -193,7 +232,6 @@ stop_pods() {
 
 cmd_stop() {
 	local i
-	stop_one kube-proxy
 	stop_one kubelet
 	stop_pods
 	for ((i = ${#PROCS[@]} - 1; i >= 0; i--)); do stop_one "${PROCS[$i]}"; done
@@ -223,13 +261,18 @@ cmd_reset() {
 	# Pod volumes (secrets, tokens) are mounts under the kubelet's directory; the deepest first.
 	findmnt -rn -o TARGET | grep "^$STATE/" | sort -r | xargs -r umount 2>/dev/null || true
 	rm -rf "$STATE"
+	if ((INSTANCE > 0)); then
+		iptables-save -t nat | grep -- "--comment \"\?$NODE_NAME-" | sed 's/^-A/-D/' |
+			while read -r -a rule; do iptables -t nat "${rule[@]}"; done
+		find /sys/fs/cgroup/*/"$NODE_NAME" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	fi
 	log "reset: $STATE removed"
 }
 
 case ${1:-} in
 start | stop | status | reset) "cmd_$1" ;;
 *)
-	sed -n '8,12p' "$0" >&2
+	sed -n '8,13p' "$0" >&2
 	exit 2
 	;;
 esac

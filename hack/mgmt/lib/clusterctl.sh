@@ -5,17 +5,19 @@ CLUSTERCTL_REPO=$STATE/clusterctl/repository
 CLUSTERCTL_CONFIG=${XDG_CONFIG_HOME:-$HOME/.config}/cluster-api/clusterctl.yaml
 CLUSTERCTL_MARK="# written by capo-ts hack/mgmt/cluster.sh"
 
-# Our context goes first, so that a merge replaces an older capo-mgmt entry and keeps every other one.
+# Our context goes first, so that a merge replaces an older entry of ours and keeps every other one. The first
+# instance becomes the current context; another instance leaves the current one as it was.
 merge_kubeconfig() {
-	local file=$HOME/.kube/config tmp
+	local file=$HOME/.kube/config tmp current=$NODE_NAME
 	mkdir -p "$HOME/.kube"
 	tmp=$(mktemp "$HOME/.kube/.config.XXXXXX")
 	if [[ -f $file ]]; then
+		((INSTANCE == 0)) || current=$("$KUBE_BIN/kubectl" --kubeconfig "$file" config current-context 2>/dev/null || echo "$NODE_NAME")
 		KUBECONFIG=$STATE/admin.kubeconfig:$file "$KUBE_BIN/kubectl" config view --flatten >"$tmp"
 	else
 		cp "$STATE/admin.kubeconfig" "$tmp"
 	fi
-	"$KUBE_BIN/kubectl" --kubeconfig "$tmp" config use-context capo-mgmt >/dev/null
+	"$KUBE_BIN/kubectl" --kubeconfig "$tmp" config use-context "$current" >/dev/null
 	chmod 0600 "$tmp"
 	mv "$tmp" "$file"
 }
@@ -51,6 +53,8 @@ write_clusterctl_config() {
 		# clusterctl would ask GitHub for a newer release of itself.
 		CLUSTERCTL_DISABLE_VERSIONCHECK: "true"
 	EOF
+	# Another instance's repository is the same; the first instance's config stays the one clusterctl reads.
+	((INSTANCE == 0)) || [[ ! -f $CLUSTERCTL_CONFIG ]] || return 0
 	if [[ -f $CLUSTERCTL_CONFIG ]] && ! grep -qF "$CLUSTERCTL_MARK" "$CLUSTERCTL_CONFIG"; then
 		log "$CLUSTERCTL_CONFIG is someone else's: left alone; pass --config $STATE/clusterctl.yaml to clusterctl"
 		return 0

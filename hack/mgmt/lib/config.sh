@@ -58,7 +58,7 @@ write_kubelet_config() {
 		failSwapOn: false
 		address: $NODE_IP
 		healthzBindAddress: 127.0.0.1
-		healthzPort: 10248
+		healthzPort: $((10248 + LOCAL_PORT_OFFSET))
 		clusterDomain: cluster.local
 		resolvConf: /etc/resolv.conf
 		serializeImagePulls: false
@@ -68,6 +68,8 @@ write_kubelet_config() {
 		podPidsLimit: -1
 		logging: {format: json}
 	EOF
+	# A second instance's pods, and their logs, apart from the first's.
+	((INSTANCE == 0)) || printf 'cgroupRoot: /%s\npodLogsDir: %s\n' "$NODE_NAME" "$STATE/pod-logs" >>"$STATE/kubelet.yaml"
 }
 
 write_proxy_config() {

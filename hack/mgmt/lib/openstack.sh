@@ -6,6 +6,9 @@
 
 OS_REGION=capo-mgmt
 OS_CLOUDS=/etc/openstack/clouds.yaml
+# The address pods reach OpenStack at: the first instance's node address, whichever instance runs the pods, so
+# that every instance shares one region and one pod-side clouds.yaml.
+OS_ADDR=10.253.0.1
 
 os_admin() { openstack --os-cloud capo-e2e-admin "$@"; }
 
@@ -20,7 +23,7 @@ register_region() { # catalog lines: region service interface url
 		grep -q "^$OS_REGION $service public " <<<"$1" && continue
 		((CATALOG_CHANGED)) || os_admin region show "$OS_REGION" >/dev/null 2>&1 ||
 			os_admin region create "$OS_REGION" >/dev/null
-		os_admin endpoint create --region "$OS_REGION" "$service" public "${url/127.0.0.1/$NODE_IP}" >/dev/null
+		os_admin endpoint create --region "$OS_REGION" "$service" public "${url/127.0.0.1/$OS_ADDR}" >/dev/null
 		CATALOG_CHANGED=1
 	done <<<"$1"
 }
@@ -34,14 +37,15 @@ forward_ports() { # catalog lines
 	ip link show "$BRIDGE" >/dev/null 2>&1 || ip link add "$BRIDGE" type bridge
 	ip link set "$BRIDGE" up
 	sysctl -qw "net.ipv4.conf.$BRIDGE.route_localnet=1"
-	local rule=(-i "$BRIDGE" -d "$NODE_IP/32" -p tcp -m multiport --dports "$ports" -j DNAT --to-destination 127.0.0.1
-		-m comment --comment capo-mgmt-openstack)
+	[[ $(ip -o addr show dev lo) == *" $OS_ADDR/32 "* ]] || ip addr add "$OS_ADDR/32" dev lo
+	local rule=(-i "$BRIDGE" -d "$OS_ADDR/32" -p tcp -m multiport --dports "$ports" -j DNAT --to-destination 127.0.0.1
+		-m comment --comment "$NODE_NAME-openstack")
 	iptables -t nat -C PREROUTING "${rule[@]}" 2>/dev/null || iptables -t nat -I PREROUTING "${rule[@]}"
 }
 
 # The clouds.yaml a pod uses: the all-in-one's clouds, with the node address and region $OS_REGION.
 write_pod_clouds() {
-	sed -e "s#127.0.0.1#$NODE_IP#g" -e "s#region_name: RegionOne#region_name: $OS_REGION#" "$OS_CLOUDS" \
+	sed -e "s#127.0.0.1#$OS_ADDR#g" -e "s#region_name: RegionOne#region_name: $OS_REGION#" "$OS_CLOUDS" \
 		>"$STATE/clouds.yaml"
 	chmod 0600 "$STATE/clouds.yaml"
 }
@@ -58,5 +62,5 @@ expose_openstack() {
 	((CATALOG_CHANGED == 0)) || lines=$(catalog)
 	forward_ports "$lines"
 	write_pod_clouds
-	log "OpenStack reachable from pods: $STATE/clouds.yaml (region $OS_REGION at $NODE_IP)"
+	log "OpenStack reachable from pods: $STATE/clouds.yaml (region $OS_REGION at $OS_ADDR)"
 }

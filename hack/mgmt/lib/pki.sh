@@ -23,7 +23,7 @@ kubeconfig() {
 		apiVersion: v1
 		kind: Config
 		clusters:
-		- name: capo-mgmt
+		- name: $NODE_NAME
 		  cluster:
 		    server: https://$NODE_IP:$API_PORT
 		    certificate-authority-data: $(base64 -w0 "$PKI/ca.crt")
@@ -33,9 +33,9 @@ kubeconfig() {
 		    client-certificate-data: $(base64 -w0 "$PKI/$2.crt")
 		    client-key-data: $(base64 -w0 "$PKI/$2.key")
 		contexts:
-		- name: capo-mgmt
-		  context: {cluster: capo-mgmt, user: $2}
-		current-context: capo-mgmt
+		- name: $NODE_NAME
+		  context: {cluster: $NODE_NAME, user: $2}
+		current-context: $NODE_NAME
 	EOF
 	chmod 0600 "$file"
 }
@@ -45,7 +45,7 @@ make_pki() {
 	chmod 0700 "$PKI"
 	if [[ ! -f $PKI/ca.crt ]]; then
 		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$PKI/ca.key" \
-			-subj /CN=capo-mgmt-ca -days 3650 -out "$PKI/ca.crt" \
+			-subj "/CN=$NODE_NAME-ca" -days 3650 -out "$PKI/ca.crt" \
 			-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
 	fi
 	[[ -f $PKI/sa.key ]] || {

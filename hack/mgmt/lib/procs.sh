@@ -6,10 +6,11 @@ pid_of() { cat "$RUN/$1.pid" 2>/dev/null || true; }
 running() {
 	local pid
 	pid=$(pid_of "$1")
-	[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$STATE"
+	[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$STATE/"
 }
 
-# spawn name command...: starts it unless it runs. The state directory is in every command line (see running).
+# spawn name command...: starts it unless it runs. A path in the state directory is in every command line
+# (see running; "$STATE/", since one instance's state directory name is a prefix of the next's).
 spawn() {
 	local name=$1
 	shift

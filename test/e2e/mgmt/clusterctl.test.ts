@@ -12,6 +12,7 @@ import { OpenStackMachines } from "../../../src/runtime/resources.ts";
 import {
   clusterctl,
   CONTAINERD_SOCK,
+  INIT_GATES,
   json,
   kubeConfig,
   kubectl,
@@ -144,9 +145,10 @@ describe("clusterctl init --infrastructure openstack on the local management clu
   });
 
   it("installs cert-manager, Cluster API and capo-ts, and every provider's pods become Running and Ready", async (t) => {
-    // ClusterClass and Ignition on, as the book asks for the development and flatcar flavors.
-    const gates = { CLUSTER_TOPOLOGY: "true", EXP_KUBEADM_BOOTSTRAP_FORMAT_IGNITION: "true" };
-    const out = ok(await clusterctl(["init", "--infrastructure", "openstack"], gates), "clusterctl init");
+    const out = ok(
+      await clusterctl(["init", "--infrastructure", "openstack"], INIT_GATES),
+      "clusterctl init",
+    );
     t.diagnostic(out.trim().split("\n").slice(-3).join(" | "));
     for (const namespace of PROVIDER_NAMESPACES) {
       const list = await until(`Ready pods in ${namespace}`, 300_000, async () => {

@@ -58,6 +58,26 @@ async function tool(
 export const kubectl = (args: string[], input?: string) =>
   tool(KUBECTL, args, input === undefined ? {} : { input });
 
+/** A second management cluster beside the first (hack/mgmt/cluster.sh instance 1), e.g. a move's target. */
+export const TARGET = {
+  instance: "1",
+  state: process.env.CAPO_TS_MGMT_TARGET_STATE ?? "/var/lib/capo-ts-mgmt-1",
+  get kubeconfig(): string {
+    return `${this.state}/admin.kubeconfig`;
+  },
+};
+
+/** Runs hack/mgmt/cluster.sh <command> for the target instance. */
+export const targetCluster = (command: "start" | "stop" | "reset") =>
+  tool("bash", [`${ROOT}hack/mgmt/cluster.sh`, command], {
+    timeoutMs: 600_000,
+    env: { CAPO_TS_MGMT_INSTANCE: TARGET.instance, CAPO_TS_MGMT_STATE: TARGET.state },
+  });
+
+/** kubectl against the target cluster. */
+export const kubectlTarget = (args: string[], input?: string) =>
+  tool(KUBECTL, args, { env: { KUBECONFIG: TARGET.kubeconfig }, ...(input === undefined ? {} : { input }) });
+
 /** clusterctl as a user runs it: its config is the one hack/mgmt/cluster.sh wrote to the default place. */
 export const clusterctl = (args: string[], env: Record<string, string> = {}) =>
   tool(CLUSTERCTL, args, { timeoutMs: 600_000, env });
@@ -68,8 +88,8 @@ export function ok(r: Result, what: string): string {
   return r.stdout;
 }
 
-export async function json<T>(args: string[]): Promise<T> {
-  return JSON.parse(ok(await kubectl([...args, "-o", "json"]), `kubectl ${args.join(" ")}`)) as T;
+export async function json<T>(args: string[], via = kubectl): Promise<T> {
+  return JSON.parse(ok(await via([...args, "-o", "json"]), `kubectl ${args.join(" ")}`)) as T;
 }
 
 /** The openstack CLI as the all-in-one's admin, from the host; returns trimmed stdout. */
@@ -95,4 +115,18 @@ export async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
     await sleep(500);
   }
+}
+
+/** clusterctl init's feature gates: ClusterClass and Ignition on, as the book asks for those flavors. */
+export const INIT_GATES = { CLUSTER_TOPOLOGY: "true", EXP_KUBEADM_BOOTSTRAP_FORMAT_IGNITION: "true" };
+
+/** `clusterctl init --infrastructure openstack` on the cluster of `kubeconfig`, unless capo-ts runs there. */
+export async function ensureProviders(kubeconfig = KUBECONFIG): Promise<void> {
+  const env = { KUBECONFIG: kubeconfig };
+  const installed = await tool(KUBECTL, ["get", "deploy", "capo-controller-manager", "-n", "capo-system"], {
+    env,
+  });
+  if (installed.code === 0) return;
+  const init = ["init", "--infrastructure", "openstack", "--wait-providers"];
+  ok(await clusterctl(init, { ...INIT_GATES, ...env }), `clusterctl init (${kubeconfig})`);
 }
