@@ -1,5 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { HttpError } from "../openstack/errors.ts";
 import { deleteOwned, ensureOne, type EnsureSpec } from "./ensure.ts";
 import { DuplicateResourceError, Pending } from "./errors.ts";
 
@@ -81,10 +82,11 @@ describe("ensureOne with a create in flight", () => {
       marks++;
       return Promise.resolve();
     };
-    const recent = fakeSpec([], { inFlight: { since: Date.now() - 1000, windowMs: 60_000, mark } });
+    const clear = () => Promise.resolve();
+    const recent = fakeSpec([], { inFlight: { since: Date.now() - 1000, windowMs: 60_000, mark, clear } });
     await assert.rejects(ensureOne(recent.spec), (e: unknown) => e instanceof Pending);
     assert.deepEqual(recent.calls, ["list n"], "no create while the earlier one may commit");
-    const old = fakeSpec([], { inFlight: { since: Date.now() - 120_000, windowMs: 60_000, mark } });
+    const old = fakeSpec([], { inFlight: { since: Date.now() - 120_000, windowMs: 60_000, mark, clear } });
     assert.equal((await ensureOne(old.spec)).state, "created");
     assert.equal(marks, 1, "the new create is marked before it is sent");
   });
@@ -95,6 +97,7 @@ describe("ensureOne with a create in flight", () => {
       since: undefined,
       windowMs: 60_000,
       mark: () => Promise.resolve(void order.push("mark")),
+      clear: () => Promise.resolve(void order.push("clear")),
     };
     const spec = (existing: R[]): EnsureSpec<R, string> => ({
       ...fakeSpec(existing).spec,
@@ -110,6 +113,36 @@ describe("ensureOne with a create in flight", () => {
     order.length = 0;
     await assert.rejects(ensureOne(pending), (e: unknown) => e instanceof Pending);
     assert.deepEqual(order, [], "a Pending prepare marks nothing in flight");
+  });
+
+  it("clears the mark when the service refuses the create (4xx), keeps it when the answer is unknown", async () => {
+    const order: string[] = [];
+    const inFlight = {
+      since: undefined,
+      windowMs: 60_000,
+      mark: () => Promise.resolve(void order.push("mark")),
+      clear: () => Promise.resolve(void order.push("clear")),
+    };
+    const failing = (status: number) => ({
+      ...fakeSpec([]).spec,
+      inFlight,
+      create: () =>
+        Promise.reject(
+          new HttpError({
+            status,
+            method: "POST",
+            url: "http://nova/v2.1/servers",
+            service: "compute",
+            operation: "server_create",
+            openstackMessage: "The requested availability zone is not available",
+          }),
+        ),
+    });
+    await assert.rejects(ensureOne(failing(400)), HttpError);
+    assert.deepEqual(order, ["mark", "clear"], "a refused create is not in flight");
+    order.length = 0;
+    await assert.rejects(ensureOne(failing(504)), HttpError);
+    assert.deepEqual(order, ["mark"], "a 504 may still commit: the mark stays");
   });
 });
 

@@ -3,6 +3,7 @@
 // the name is an error that names them all: picking one would hide a leak (CAPO #2088). The caller writes
 // the returned ID into status before its next create call.
 import { DuplicateResourceError, Pending } from "./errors.ts";
+import { HttpError } from "../openstack/errors.ts";
 
 export type Ensured<T> =
   | { state: "found" | "adopted" | "created"; resource: T }
@@ -31,8 +32,13 @@ export interface EnsureSpec<T extends { id: string }, P = void> {
    * caller persists `mark()` before each create, and passes back when the last one began. Within `windowMs`
    * of it, a name still free means "not committed yet", not "never made", so the call waits (Pending).
    */
-  inFlight?: { since: number | undefined; windowMs: number; mark(): Promise<void> } | undefined;
+  inFlight?:
+    | { since: number | undefined; windowMs: number; mark(): Promise<void>; clear(): Promise<void> }
+    | undefined;
 }
+
+/** The service answered and refused (4xx): nothing was created, and nothing is left in flight. */
+const refused = (e: unknown): boolean => e instanceof HttpError && e.status >= 400 && e.status < 500;
 
 export async function ensureOne<T extends { id: string }, P = void>(
   e: EnsureSpec<T, P>,
@@ -56,7 +62,13 @@ export async function ensureOne<T extends { id: string }, P = void>(
     throw new Pending(`an earlier create of ${e.kind} ${e.name} may still be in flight`, f.since);
   const prepared = (await e.prepare?.()) as P;
   await f?.mark();
-  return { state: "created", resource: await e.create(prepared) };
+  try {
+    return { state: "created", resource: await e.create(prepared) };
+  } catch (err) {
+    // Else the next reconcile would wait out the window for a create Nova had already refused (a bad AZ).
+    if (refused(err)) await f?.clear();
+    throw err;
+  }
 }
 
 /** The resource ensureOne returned, or an error for "gone" (for kinds that always recreate). */

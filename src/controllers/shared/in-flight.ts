@@ -24,6 +24,10 @@ export function createGuard(obj: KubeObject, name: string, checkpoint: () => Pro
       };
       await checkpoint();
     },
+    clear: async () => {
+      clearCreateGuard(obj);
+      await checkpoint();
+    },
   };
 }
 
