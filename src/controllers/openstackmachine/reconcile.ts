@@ -4,7 +4,7 @@
 import type { Scopes } from "../../cloud/identity.ts";
 import type { Recorder } from "../../cloud/recorder.ts";
 import type { Reader } from "../../runtime/cache.ts";
-import { markFalse, setSummary } from "../../runtime/conditions.ts";
+import { getCondition, isTrue, markFalse, READY, setSummary } from "../../runtime/conditions.ts";
 import type { Reconciler } from "../../runtime/controller.ts";
 import type { EventRecorder } from "../../runtime/events.ts";
 import type { KubeClient } from "../../runtime/kube.ts";
@@ -23,7 +23,7 @@ import { machineDeleteSteps } from "./delete.ts";
 import { ingress } from "./ingress.ts";
 import { state } from "./instance.ts";
 import type { MachineScope, OpenStackCluster, OpenStackMachine } from "./scope.ts";
-import { MACHINE_FINALIZER, MachineConditions } from "./scope.ts";
+import { isControlPlane, MACHINE_FINALIZER, MachineConditions } from "./scope.ts";
 
 export interface MachineReconcilerDeps {
   reader: Reader;
@@ -99,6 +99,23 @@ function waitingFor(f: Found): string | undefined {
   return undefined;
 }
 
+/**
+ * Ready from InstanceReady and, for a control plane, APIServerIngressReadyCondition. The ingress step runs after
+ * the server is ACTIVE, so a control plane without that condition yet is not Ready: a reader would otherwise
+ * see it Ready before it is in the API load balancer or has the API floating IP.
+ */
+function summarise(s: MachineScope): void {
+  setSummary(s.osm, { conditions: [MachineConditions.instance, MachineConditions.ingress] });
+  if (isControlPlane(s) && !getCondition(s.osm, MachineConditions.ingress) && isTrue(s.osm, READY))
+    markFalse(
+      s.osm,
+      READY,
+      "WaitingForAPIServerIngress",
+      "Info",
+      "the API server's ingress is not set up yet",
+    );
+}
+
 export function openStackMachineReconciler(d: MachineReconcilerDeps): Reconciler {
   return {
     async reconcile(req, ctx) {
@@ -149,14 +166,12 @@ export function openStackMachineReconciler(d: MachineReconcilerDeps): Reconciler
           seen: {},
           // Ready is summarised at every write, so no reader sees new step conditions beside an old Ready.
           checkpoint: () => {
-            if (!deleting)
-              setSummary(osm, { conditions: [MachineConditions.instance, MachineConditions.ingress] });
+            if (!deleting) summarise(s);
             return patch.patch(osm);
           },
         };
         const result = await runSteps(s, deleting ? deleteSteps : createSteps(d.reader));
-        if (!deleting)
-          setSummary(osm, { conditions: [MachineConditions.instance, MachineConditions.ingress] });
+        if (!deleting) summarise(s);
         return result;
       });
     },
