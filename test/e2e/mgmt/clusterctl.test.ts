@@ -3,9 +3,8 @@
 // from the image: conversion and validation through the in-cluster webhooks, secure metrics, JSON logs, leader
 // election, least-privilege RBAC, then `clusterctl upgrade plan` and `clusterctl delete`.
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { request } from "node:https";
-import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { ApiError, KubeClient } from "../../../src/runtime/kube.ts";
 import { OpenStackMachines } from "../../../src/runtime/resources.ts";
@@ -17,14 +16,11 @@ import {
   kubeConfig,
   kubectl,
   ok,
-  openstack,
   requireCluster,
-  ROOT,
-  STATE,
   until,
 } from "./env.ts";
+import { templateVariables } from "./workload.ts";
 
-const run = promisify(execFile);
 const GROUP = "infrastructure.cluster.x-k8s.io";
 const CAPO_NS = "capo-system";
 const DEPLOYMENT = "capo-controller-manager";
@@ -57,16 +53,6 @@ async function pods(namespace: string, selector = ""): Promise<Pod[]> {
 }
 
 const isCluster = (doc: string): boolean => /^kind: Cluster$/m.test(doc);
-
-/** What `source templates/env.rc <clouds.yaml> <cloud>` exports, as the book has a user run it. */
-async function envRc(cloudsYaml: string, cloud: string): Promise<Record<string, string>> {
-  const script = 'source "$1" "$2" "$3" && env -0';
-  const { stdout } = await run("bash", ["-c", script, "bash", `${ROOT}templates/env.rc`, cloudsYaml, cloud]);
-  const vars = stdout
-    .split("\0")
-    .map((kv): [string, string] => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]);
-  return Object.fromEntries(vars.filter(([k]) => /^(OPENSTACK_CLOUD|CAPO_CLOUD)/.test(k)));
-}
 
 interface ClientConfig {
   clientConfig?: { caBundle?: string };
@@ -333,20 +319,8 @@ describe("clusterctl init --infrastructure openstack on the local management clu
 
   // Every cluster template flavor, rendered with env.rc's and the book's variables.
   let flavorVars: Promise<Record<string, string>> | undefined;
-  const variables = async () => ({
-    ...(await envRc(`${STATE}/clouds.yaml`, "capo-e2e")),
-    OPENSTACK_CONTROL_PLANE_MACHINE_FLAVOR: "m1.medium",
-    OPENSTACK_NODE_MACHINE_FLAVOR: "m1.small",
-    OPENSTACK_DNS_NAMESERVERS: "198.51.100.1",
-    OPENSTACK_EXTERNAL_NETWORK_ID: openstack(["network", "show", "public", "-f", "value", "-c", "id"]),
-    OPENSTACK_FAILURE_DOMAIN: "testaz1",
-    OPENSTACK_IMAGE_NAME: "ubuntu-2204-kube-v1.33.0",
-    OPENSTACK_FLATCAR_IMAGE_NAME: "ubuntu-2204-kube-v1.33.0",
-    FLATCAR_IMAGE_NAME: "ubuntu-2204-kube-v1.33.0",
-    OPENSTACK_SSH_KEY_NAME: "capo-e2e",
-  });
   const generate = async (flavor: string, name: string) => {
-    flavorVars ??= variables();
+    flavorVars ??= templateVariables();
     const args = ["generate", "cluster", name, "--kubernetes-version", "v1.33.0", "-n", NS];
     const counts = ["--control-plane-machine-count=3", "--worker-machine-count=1"];
     return clusterctl([...args, ...counts, ...(flavor ? ["--flavor", flavor] : [])], await flavorVars);

@@ -92,6 +92,11 @@ export async function json<T>(args: string[], via = kubectl): Promise<T> {
   return JSON.parse(ok(await via([...args, "-o", "json"]), `kubectl ${args.join(" ")}`)) as T;
 }
 
+/** The openstack CLI as the demo project's member, whose servers and volumes the clusters' are (by name). */
+export function member(args: string[]): string {
+  return execFileSync("openstack", ["--os-cloud", "capo-e2e", ...args], { encoding: "utf8" }).trim();
+}
+
 /** The openstack CLI as the all-in-one's admin, from the host; returns trimmed stdout. */
 export function openstack(args: string[]): string {
   return execFileSync("openstack", ["--os-cloud", "capo-e2e-admin", ...args], { encoding: "utf8" }).trim();
@@ -129,4 +134,14 @@ export async function ensureProviders(kubeconfig = KUBECONFIG): Promise<void> {
   if (installed.code === 0) return;
   const init = ["init", "--infrastructure", "openstack", "--wait-providers"];
   ok(await clusterctl(init, { ...INIT_GATES, ...env }), `clusterctl init (${kubeconfig})`);
+}
+
+/** What `source templates/env.rc <clouds.yaml> <cloud>` exports, as the book has a user run it. */
+export async function envRc(cloudsYaml: string, cloud: string): Promise<Record<string, string>> {
+  const script = 'source "$1" "$2" "$3" && env -0';
+  const { stdout } = await run("bash", ["-c", script, "bash", `${ROOT}templates/env.rc`, cloudsYaml, cloud]);
+  const vars = stdout
+    .split("\0")
+    .map((kv): [string, string] => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]);
+  return Object.fromEntries(vars.filter(([k]) => /^(OPENSTACK_CLOUD|CAPO_CLOUD)/.test(k)));
 }

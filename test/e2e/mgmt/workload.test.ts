@@ -8,7 +8,6 @@
 // server (spec.providerID), which Cluster API's machine controller then finds as it would a kubelet's.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { parse, stringify } from "yaml";
 import { readFileSync } from "node:fs";
 import { assertNoDuplicates, assertNothingLeft, inventory, purge } from "../../env/sweep.ts";
 import { newClient } from "../../integration/openstack/env.ts";
@@ -20,29 +19,34 @@ import {
   kubectlTarget,
   KUBECONFIG,
   ok,
-  openstack,
   requireCluster,
-  STATE,
   TARGET,
   targetCluster,
   until,
 } from "./env.ts";
+import {
+  apply as applyWith,
+  clusterLabels,
+  clusterSecrets,
+  GROUP,
+  IMAGE,
+  isReady,
+  listOf,
+  machineDeployment,
+  machineTemplate as template,
+  type Obj,
+  seconds,
+  serversNamed,
+} from "./workload.ts";
 
 const NS = "capo-e2e-workload";
 const NAME = "wl";
-const GROUP = "infrastructure.cluster.x-k8s.io";
 const MD = `${NAME}-md`;
 const CP = `${NAME}-cp-0`;
 const os = newClient();
 const ref = { namespace: NS, name: NAME };
 
-interface Obj {
-  metadata: { name: string; labels?: Record<string, string> };
-  spec?: Record<string, unknown>;
-  status?: Record<string, unknown>;
-}
-
-const labels = { "cluster.x-k8s.io/cluster-name": NAME, "clusterctl.cluster.x-k8s.io/move": "true" };
+const labels = clusterLabels(NAME);
 
 /** The workload cluster's kubeconfig (`<cluster>-kubeconfig`): the target management cluster's apiserver. */
 function kubeconfigSecret(): unknown {
@@ -60,7 +64,7 @@ function controlPlane(): unknown[] {
   const machineLabels = { ...labels, "cluster.x-k8s.io/control-plane": "" };
   const spec = {
     flavor: "m1.medium",
-    image: { filter: { name: "ubuntu-2204-kube-v1.33.0" } },
+    image: { filter: { name: IMAGE } },
     sshKeyName: "capo-e2e",
   };
   return [
@@ -97,17 +101,8 @@ async function registerNodes(): Promise<void> {
 }
 
 function manifests(): unknown[] {
-  const all = parse(readFileSync(`${STATE}/clouds.yaml`, "utf8")) as { clouds: Record<string, unknown> };
-  const cloudsYaml = stringify({ clouds: { "capo-e2e": all.clouds["capo-e2e"] } });
-  const secret = (name: string, data: Record<string, string>) => ({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name, namespace: NS, labels },
-    stringData: data,
-  });
   return [
-    secret(`${NAME}-cloud-config`, { "clouds.yaml": cloudsYaml }),
-    secret(`${NAME}-bootstrap`, { value: "#cloud-config\n", format: "cloud-config" }),
+    ...clusterSecrets(NS, NAME),
     {
       apiVersion: "cluster.x-k8s.io/v1beta1",
       kind: "Cluster",
@@ -130,80 +125,14 @@ function manifests(): unknown[] {
       },
     },
     machineTemplate(`${MD}-a`, "m1.small"),
-    {
-      apiVersion: "cluster.x-k8s.io/v1beta1",
-      kind: "MachineDeployment",
-      metadata: { name: MD, namespace: NS },
-      spec: {
-        clusterName: NAME,
-        replicas: 0,
-        selector: { matchLabels: {} },
-        // No node ever becomes available here, so a rolling update may replace every machine at once.
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "100%", maxUnavailable: "100%" } },
-        template: {
-          spec: {
-            clusterName: NAME,
-            version: "v1.33.0",
-            bootstrap: { dataSecretName: `${NAME}-bootstrap` },
-            infrastructureRef: {
-              apiVersion: `${GROUP}/v1beta1`,
-              kind: "OpenStackMachineTemplate",
-              name: `${MD}-a`,
-            },
-          },
-        },
-      },
-    },
+    machineDeployment(NS, NAME, MD, { replicas: 0, template: `${MD}-a`, allAtOnce: true }),
   ];
 }
 
-function machineTemplate(name: string, flavor: string): unknown {
-  return {
-    apiVersion: `${GROUP}/v1beta1`,
-    kind: "OpenStackMachineTemplate",
-    metadata: { name, namespace: NS },
-    spec: {
-      template: {
-        spec: { flavor, image: { filter: { name: "ubuntu-2204-kube-v1.33.0" } }, sshKeyName: "capo-e2e" },
-      },
-    },
-  };
-}
-
-const apply = async (objects: unknown[], via = kubectl) =>
-  ok(await via(["apply", "-f", "-"], objects.map((o) => JSON.stringify(o)).join("\n")), "kubectl apply");
-
-const list = async (kind: string, via = kubectl): Promise<Obj[]> =>
-  (await json<{ items: Obj[] }>(["get", kind, "-n", NS, "-l", `cluster.x-k8s.io/cluster-name=${NAME}`], via))
-    .items;
-
-/** The MachineDeployment's servers on OpenStack: name → flavor. */
-function servers(): Map<string, string> {
-  const rows = openstack([
-    "server",
-    "list",
-    "--all-projects",
-    "--name",
-    `^${MD}-`,
-    "-f",
-    "value",
-    "-c",
-    "Name",
-    "-c",
-    "Flavor",
-  ]);
-  return new Map(
-    rows
-      .split("\n")
-      .filter(Boolean)
-      .map((r) => r.split(" ") as [string, string]),
-  );
-}
-
-const isReady = (o: Obj): boolean =>
-  ((o.status?.conditions ?? []) as { type: string; status: string }[]).some(
-    (c) => c.type === "Ready" && c.status === "True",
-  );
+const machineTemplate = (name: string, flavor: string) => template(NS, name, { flavor });
+const apply = (objects: unknown[], via = kubectl) => applyWith(objects, via);
+const list = (kind: string, via = kubectl) => listOf(kind, NS, NAME, via);
+const servers = () => serversNamed(`${MD}-`);
 
 /** Waits until the MachineDeployment has exactly `n` OpenStackMachines, all Ready, and as many servers. */
 async function converged(n: number, flavor: string, via = kubectl): Promise<Obj[]> {
@@ -227,8 +156,6 @@ async function scale(replicas: number, via = kubectl): Promise<void> {
     `scale to ${replicas}`,
   );
 }
-
-const seconds = (t0: number) => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
 
 interface Ids {
   cluster: string[];
