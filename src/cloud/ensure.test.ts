@@ -75,6 +75,14 @@ describe("ensureOne", () => {
   });
 });
 
+/** An in-flight guard with nothing in flight that records its marks and clears into `order`. */
+const recordingInFlight = (order: string[]) => ({
+  since: undefined,
+  windowMs: 60_000,
+  mark: () => Promise.resolve(void order.push("mark")),
+  clear: () => Promise.resolve(void order.push("clear")),
+});
+
 describe("ensureOne with a create in flight", () => {
   it("waits while an earlier create may still commit, then marks before creating", async () => {
     let marks = 0;
@@ -93,12 +101,7 @@ describe("ensureOne with a create in flight", () => {
 
   it("prepares a create only when the name is free, and before marking it", async () => {
     const order: string[] = [];
-    const inFlight = {
-      since: undefined,
-      windowMs: 60_000,
-      mark: () => Promise.resolve(void order.push("mark")),
-      clear: () => Promise.resolve(void order.push("clear")),
-    };
+    const inFlight = recordingInFlight(order);
     const spec = (existing: R[]): EnsureSpec<R, string> => ({
       ...fakeSpec(existing).spec,
       inFlight,
@@ -117,12 +120,7 @@ describe("ensureOne with a create in flight", () => {
 
   it("clears the mark when the service refuses the create (4xx), keeps it when the answer is unknown", async () => {
     const order: string[] = [];
-    const inFlight = {
-      since: undefined,
-      windowMs: 60_000,
-      mark: () => Promise.resolve(void order.push("mark")),
-      clear: () => Promise.resolve(void order.push("clear")),
-    };
+    const inFlight = recordingInFlight(order);
     const failing = (status: number) => ({
       ...fakeSpec([]).spec,
       inFlight,
