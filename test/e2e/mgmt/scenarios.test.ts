@@ -25,11 +25,9 @@ import {
 import {
   apply,
   bootstrapSecret,
-  clusterLabels,
   clusterSecrets,
+  controlPlaneMachine,
   condition,
-  GROUP,
-  IMAGE,
   isReady,
   listOf,
   machineDeployment,
@@ -37,6 +35,7 @@ import {
   type Obj,
   serversNamed,
   templateVariables,
+  workloadCluster,
 } from "./workload.ts";
 
 const NS = "capo-e2e-scenarios";
@@ -87,51 +86,12 @@ function nolbExtras(): unknown[] {
 
 /** sc-az: no control plane provider; two control plane Machines (ready bootstrap data), one per zone. */
 function azCluster(): unknown[] {
-  const cp = (zone: string) => {
-    const name = `${AZ}-cp-${zone}`;
-    const labels = { ...clusterLabels(AZ), "cluster.x-k8s.io/control-plane": "" };
-    const rootVolume = { sizeGiB: 1, type: "test-volume-type", availabilityZone: { from: "Machine" } };
-    return [
-      {
-        apiVersion: `${GROUP}/v1beta1`,
-        kind: "OpenStackMachine",
-        metadata: { name, namespace: NS, labels },
-        spec: { flavor: "m1.medium", image: { filter: { name: IMAGE } }, sshKeyName: "capo-e2e", rootVolume },
-      },
-      {
-        apiVersion: "cluster.x-k8s.io/v1beta1",
-        kind: "Machine",
-        metadata: { name, namespace: NS, labels },
-        spec: {
-          clusterName: AZ,
-          version: "v1.33.0",
-          failureDomain: zone,
-          bootstrap: { dataSecretName: `${AZ}-bootstrap` },
-          infrastructureRef: { apiVersion: `${GROUP}/v1beta1`, kind: "OpenStackMachine", name },
-        },
-      },
-    ];
-  };
+  const rootVolume = { sizeGiB: 1, type: "test-volume-type", availabilityZone: { from: "Machine" } };
+  const cp = (zone: string) =>
+    controlPlaneMachine(NS, AZ, `${AZ}-cp-${zone}`, { failureDomain: zone, spec: { rootVolume } });
   return [
     ...clusterSecrets(NS, AZ),
-    {
-      apiVersion: "cluster.x-k8s.io/v1beta1",
-      kind: "Cluster",
-      metadata: { name: AZ, namespace: NS },
-      spec: { infrastructureRef: { apiVersion: `${GROUP}/v1beta1`, kind: "OpenStackCluster", name: AZ } },
-    },
-    {
-      apiVersion: `${GROUP}/v1beta1`,
-      kind: "OpenStackCluster",
-      metadata: { name: AZ, namespace: NS },
-      spec: {
-        identityRef: { name: `${AZ}-cloud-config`, cloudName: "capo-e2e" },
-        externalNetwork: { filter: { name: "public" } },
-        managedSubnets: [{ cidr: "10.8.0.0/24" }],
-        managedSecurityGroups: {},
-        apiServerLoadBalancer: { enabled: false },
-      },
-    },
+    ...workloadCluster(NS, AZ, { cidr: "10.8.0.0/24", loadBalancer: false, managedSecurityGroups: {} }),
     ...cp("testaz1"),
     ...cp("testaz2"),
   ];

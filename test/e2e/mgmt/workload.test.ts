@@ -28,8 +28,7 @@ import {
   apply as applyWith,
   clusterLabels,
   clusterSecrets,
-  GROUP,
-  IMAGE,
+  controlPlaneMachine,
   isReady,
   listOf,
   machineDeployment,
@@ -37,6 +36,7 @@ import {
   type Obj,
   seconds,
   serversNamed,
+  workloadCluster,
 } from "./workload.ts";
 
 const NS = "capo-e2e-workload";
@@ -59,35 +59,6 @@ function kubeconfigSecret(): unknown {
   };
 }
 
-/** A control plane Machine of its own (no KubeadmControlPlane, which would wait for a booted API server). */
-function controlPlane(): unknown[] {
-  const machineLabels = { ...labels, "cluster.x-k8s.io/control-plane": "" };
-  const spec = {
-    flavor: "m1.medium",
-    image: { filter: { name: IMAGE } },
-    sshKeyName: "capo-e2e",
-  };
-  return [
-    {
-      apiVersion: `${GROUP}/v1beta1`,
-      kind: "OpenStackMachine",
-      metadata: { name: CP, namespace: NS, labels: machineLabels },
-      spec,
-    },
-    {
-      apiVersion: "cluster.x-k8s.io/v1beta1",
-      kind: "Machine",
-      metadata: { name: CP, namespace: NS, labels: machineLabels },
-      spec: {
-        clusterName: NAME,
-        version: "v1.33.0",
-        bootstrap: { dataSecretName: `${NAME}-bootstrap` },
-        infrastructureRef: { apiVersion: `${GROUP}/v1beta1`, kind: "OpenStackMachine", name: CP },
-      },
-    },
-  ];
-}
-
 /** A Node in the workload cluster's apiserver for every server, as a kubelet would register it. */
 async function registerNodes(): Promise<void> {
   const machines = await list("openstackmachines");
@@ -103,27 +74,12 @@ async function registerNodes(): Promise<void> {
 function manifests(): unknown[] {
   return [
     ...clusterSecrets(NS, NAME),
-    {
-      apiVersion: "cluster.x-k8s.io/v1beta1",
-      kind: "Cluster",
-      metadata: { name: NAME, namespace: NS },
-      spec: {
-        clusterNetwork: { pods: { cidrBlocks: ["192.168.0.0/16"] } },
-        infrastructureRef: { apiVersion: `${GROUP}/v1beta1`, kind: "OpenStackCluster", name: NAME },
-      },
-    },
-    {
-      apiVersion: `${GROUP}/v1beta1`,
-      kind: "OpenStackCluster",
-      metadata: { name: NAME, namespace: NS },
-      spec: {
-        identityRef: { name: `${NAME}-cloud-config`, cloudName: "capo-e2e" },
-        externalNetwork: { filter: { name: "public" } },
-        managedSubnets: [{ cidr: "10.7.0.0/24" }],
-        managedSecurityGroups: { allowAllInClusterTraffic: true },
-        apiServerLoadBalancer: { enabled: true },
-      },
-    },
+    ...workloadCluster(NS, NAME, {
+      cidr: "10.7.0.0/24",
+      loadBalancer: true,
+      managedSecurityGroups: { allowAllInClusterTraffic: true },
+      podCIDR: "192.168.0.0/16",
+    }),
     machineTemplate(`${MD}-a`, "m1.small"),
     machineDeployment(NS, NAME, MD, { replicas: 0, template: `${MD}-a`, allAtOnce: true }),
   ];
@@ -260,7 +216,7 @@ describe("a workload cluster's MachineDeployment (machines with ready bootstrap 
   });
 
   it("clusterctl move to a second management cluster: paused, moved, resumed, nothing recreated", async (t) => {
-    await apply([kubeconfigSecret(), ...controlPlane()]);
+    await apply([kubeconfigSecret(), ...controlPlaneMachine(NS, NAME, CP)]);
     await until("the control plane's server Ready", 300_000, async () =>
       (await list("openstackmachines")).find((m) => m.metadata.name === CP && isReady(m)),
     );

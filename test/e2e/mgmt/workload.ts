@@ -165,3 +165,68 @@ export const templateVariables = async (): Promise<Record<string, string>> => ({
   FLATCAR_IMAGE_NAME: IMAGE,
   OPENSTACK_SSH_KEY_NAME: "capo-e2e",
 });
+
+export interface ClusterOptions {
+  cidr: string;
+  loadBalancer: boolean;
+  managedSecurityGroups: Record<string, unknown>;
+  /** The Cluster's pod network, when it names one. */
+  podCIDR?: string;
+}
+
+/** A Cluster without a control plane provider and its OpenStackCluster on a managed subnet of `cidr`. */
+export function workloadCluster(namespace: string, name: string, o: ClusterOptions): unknown[] {
+  const infrastructureRef = { apiVersion: `${GROUP}/v1beta1`, kind: "OpenStackCluster", name };
+  return [
+    {
+      apiVersion: "cluster.x-k8s.io/v1beta1",
+      kind: "Cluster",
+      metadata: { name, namespace },
+      spec: {
+        ...(o.podCIDR ? { clusterNetwork: { pods: { cidrBlocks: [o.podCIDR] } } } : {}),
+        infrastructureRef,
+      },
+    },
+    {
+      apiVersion: `${GROUP}/v1beta1`,
+      kind: "OpenStackCluster",
+      metadata: { name, namespace },
+      spec: {
+        identityRef: { name: `${name}-cloud-config`, cloudName: "capo-e2e" },
+        externalNetwork: { filter: { name: "public" } },
+        managedSubnets: [{ cidr: o.cidr }],
+        managedSecurityGroups: o.managedSecurityGroups,
+        apiServerLoadBalancer: { enabled: o.loadBalancer },
+      },
+    },
+  ];
+}
+
+/**
+ * A control plane Machine of its own, with its OpenStackMachine (`spec` added to flavor m1.medium and the
+ * image) and ready bootstrap data: no KubeadmControlPlane, which would wait for a booted API server.
+ */
+export function controlPlaneMachine(
+  namespace: string,
+  cluster: string,
+  name: string,
+  o: { failureDomain?: string; spec?: Record<string, unknown> } = {},
+): unknown[] {
+  const labels = { ...clusterLabels(cluster), "cluster.x-k8s.io/control-plane": "" };
+  const spec = { flavor: "m1.medium", image: { filter: { name: IMAGE } }, sshKeyName: "capo-e2e", ...o.spec };
+  return [
+    { apiVersion: `${GROUP}/v1beta1`, kind: "OpenStackMachine", metadata: { name, namespace, labels }, spec },
+    {
+      apiVersion: "cluster.x-k8s.io/v1beta1",
+      kind: "Machine",
+      metadata: { name, namespace, labels },
+      spec: {
+        clusterName: cluster,
+        version: "v1.33.0",
+        ...(o.failureDomain ? { failureDomain: o.failureDomain } : {}),
+        bootstrap: { dataSecretName: `${cluster}-bootstrap` },
+        infrastructureRef: { apiVersion: `${GROUP}/v1beta1`, kind: "OpenStackMachine", name },
+      },
+    },
+  ];
+}
