@@ -79,18 +79,19 @@ function stateFacts(kind: string, o: Obj, facts: Map<string, string>): void {
 export async function snapshot(kube: KubeClient, namespace: string, cluster: string): Promise<Snapshot> {
   const objects = new Map<string, Map<string, string>>();
   const raw = new Map<string, Obj>();
-  const lists = await Promise.all(
-    KINDS.map(({ resource }) =>
-      kube.list<Obj>(resource, { namespace, labelSelector: `cluster.x-k8s.io/cluster-name=${cluster}` }),
-    ),
-  );
-  const clusters = await kube.get<Obj>(Clusters, namespace, cluster).then(
-    (c) => [c],
-    () => [],
-  );
+  // The Cluster carries no cluster-name label of its own: it is read by name, the rest by the label.
+  const read = ({ resource }: (typeof KINDS)[number]): Promise<Obj[]> =>
+    resource === Clusters
+      ? kube.get<Obj>(Clusters, namespace, cluster).then(
+          (c) => [c],
+          () => [],
+        )
+      : kube
+          .list<Obj>(resource, { namespace, labelSelector: `cluster.x-k8s.io/cluster-name=${cluster}` })
+          .then((l) => l.items);
+  const lists = await Promise.all(KINDS.map(read));
   KINDS.forEach(({ resource, conditions }, i) => {
-    // The Cluster carries no cluster-name label of its own.
-    const items = resource === Clusters ? clusters : (lists[i]?.items ?? []);
+    const items = lists[i] ?? [];
     for (const o of items) {
       const key = `${resource.kind}/${o.metadata.name}`;
       const facts = new Map<string, string>();
